@@ -1,0 +1,75 @@
+"""Canonical frames in and out of Parquet, with the Arrow types of :mod:`tuneset.schema`.
+
+Stages call these with the paths they were given; nested columns come back as plain Python
+lists and dicts, so library code never handles Arrow or NumPy containers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tuneset import schema as col
+
+_MAP_COLUMNS = (col.LABELS,)
+
+
+def _arrow_schema(columns: Sequence[str], types: Mapping[str, pa.DataType], sample: pd.DataFrame) -> pa.Schema:
+    fields = []
+    for name in columns:
+        if name in types:
+            fields.append(pa.field(name, types[name]))
+        else:
+            inferred = pa.Table.from_pandas(sample[[name]].head(1000), preserve_index=False).schema.field(name)
+            fields.append(inferred)
+    return pa.schema(fields)
+
+
+def to_table(df: pd.DataFrame, types: Mapping[str, pa.DataType] = col.RECORD_TYPES) -> pa.Table:
+    """Arrow table of ``df`` with the canonical types for known columns (others inferred)."""
+    schema = _arrow_schema(list(df.columns), types, df)
+    arrays = []
+    for f in schema:
+        values = df[f.name].tolist()
+        if f.name in _MAP_COLUMNS:
+            values = [None if v is None else sorted(dict(v).items()) for v in values]
+        arrays.append(pa.array(values, type=f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path, types: Mapping[str, pa.DataType] = col.RECORD_TYPES) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # No statistics-free surprises: fixed compression and no pandas index keep bytes identical run to run.
+    pq.write_table(to_table(df, types), path, compression="zstd")
+
+
+def from_table(table: pa.Table) -> pd.DataFrame:
+    data: dict[str, Any] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        t = column.type
+        if pa.types.is_map(t):
+            data[name] = [None if v is None else dict(v) for v in column.to_pylist()]
+        elif pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
+            data[name] = column.to_pandas()
+        else:
+            # Object columns keep None as None (not NaN), which the record code relies on.
+            data[name] = pd.Series(column.to_pylist(), dtype=object)
+    return pd.DataFrame(data, columns=table.column_names)
+
+
+def read_parquet(path: str | Path, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    return from_table(pq.read_table(path, columns=list(columns) if columns is not None else None))
+
+
+def records_frame(records: Sequence[Mapping[str, Any]], columns: Sequence[str] = col.RECORD_COLUMNS) -> pd.DataFrame:
+    """A frame of canonical records with the canonical columns in order, even when empty."""
+    if not records:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    return pd.DataFrame.from_records(list(records), columns=list(columns))
