@@ -7,6 +7,7 @@ DESIGN.md: raw units == quarantined + dropped + kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -80,12 +81,9 @@ def sort_units(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _locator_key(locator: Any) -> tuple:
-    out: list[tuple[int, Any]] = []
-    for part in str(locator or "").replace("[", "/").replace("]", "").split("/"):
-        digits = "".join(ch for ch in part if ch.isdigit())
-        head = part.rstrip("0123456789-")
-        out.append((0, head) if not digits else (1, (head, int(digits))))
-    return tuple(out)
+    # Digit runs compare as numbers, so line 9 sorts before line 10 and thread-2 before thread-10.
+    parts = re.split(r"(\d+)", str(locator or ""))
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
 
 
 def concat_dropped(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -103,26 +101,35 @@ def rule_counts(dropped: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(counts[k]) for k in sorted(counts.index)}
 
 
-def lineage(raw_rows: int, dropped: pd.DataFrame, kept_by_split: Mapping[str, int]) -> dict[str, Any]:
-    """The balance of the books (DESIGN.md ``reports/lineage.json``)."""
-    quarantined = int((dropped[col.STAGE] == "ingest").sum()) if not dropped.empty else 0
-    dropped_n = int(len(dropped)) - quarantined
-    by_split = {s: int(kept_by_split.get(s, 0)) for s in col.SPLITS}
-    kept = sum(by_split.values())
-    by_stage: dict[str, int] = {}
-    if not dropped.empty:
-        counts = dropped[col.STAGE].value_counts()
-        by_stage = {str(k): int(counts[k]) for k in sorted(counts.index)}
-    duplicated_units = 0
-    if not dropped.empty:
-        duplicated_units = int(dropped[col.ORIGIN_ID].duplicated().sum())
+def lineage(raw_ids: Sequence[str], kept: pd.DataFrame, dropped: pd.DataFrame) -> dict[str, Any]:
+    """The balance of the books (DESIGN.md ``reports/lineage.json``).
+
+    ``raw_ids`` are the origin_ids of every unit ingest read; ``kept`` has origin_id and split;
+    ``dropped`` is the consolidated dropped table. Balanced means every raw unit is kept once or
+    dropped once, never both, and nothing unknown appears.
+    """
+    raw, kept_ids, dropped_ids = set(raw_ids), kept[col.ORIGIN_ID].tolist(), dropped[col.ORIGIN_ID].tolist()
+    kept_set, dropped_set = set(kept_ids), set(dropped_ids)
+    stages = dropped[col.STAGE].tolist()
+    quarantined = sum(1 for s in stages if s == "ingest")
+    by_stage = {s: stages.count(s) for s in sorted(set(stages))}
+    by_split = {s: int((kept[col.SPLIT] == s).sum()) if len(kept) else 0 for s in col.SPLITS}
+    breaches = {
+        "raw_ids_repeated": len(raw_ids) - len(raw),
+        "kept_twice": len(kept_ids) - len(kept_set),
+        "dropped_twice": len(dropped_ids) - len(dropped_set),
+        "kept_and_dropped": len(kept_set & dropped_set),
+        "lost": len(raw - kept_set - dropped_set),
+        "unknown": len((kept_set | dropped_set) - raw),
+    }
+    counts_balance = len(raw_ids) == quarantined + (len(dropped_ids) - quarantined) + len(kept_ids)
     return {
-        "raw_rows": int(raw_rows),
+        "raw_rows": len(raw_ids),
         "quarantined": quarantined,
-        "dropped": dropped_n,
-        "kept": kept,
+        "dropped": len(dropped_ids) - quarantined,
+        "kept": len(kept_ids),
         "by_split": by_split,
         "dropped_by_stage": by_stage,
-        "units_dropped_twice": duplicated_units,
-        "balanced": raw_rows == quarantined + dropped_n + kept and duplicated_units == 0,
+        "breaches": breaches,
+        "balanced": counts_balance and not any(breaches.values()),
     }

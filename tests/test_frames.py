@@ -1,0 +1,26 @@
+import pyarrow.parquet as pq
+
+from tuneset import frames
+from tuneset import schema as col
+
+
+def test_round_trip_keeps_nested_types_and_nulls(tmp_path, record_factory):
+    rec = record_factory(kind="preference", labels={"intent": "billing"})
+    path = tmp_path / "x.parquet"
+    frames.write_parquet(frames.records_frame([rec]), path)
+    schema = pq.read_schema(path)
+    assert schema.field(col.MESSAGES).type == col.MESSAGES_TYPE
+    assert str(schema.field(col.LABELS).type).startswith("map<string, string")
+    back = frames.read_parquet(path).iloc[0].to_dict()
+    assert back[col.LABELS] == {"intent": "billing"}
+    assert back[col.TOOLS] is None and back[col.CHOSEN] == rec[col.CHOSEN]
+    assert back[col.EXAMPLE_ID] == rec[col.EXAMPLE_ID]
+
+
+def test_writes_are_byte_identical_and_empty_frames_work(tmp_path, record_factory):
+    df = frames.records_frame([record_factory(locator=str(i)) for i in range(3)])
+    frames.write_parquet(df, tmp_path / "a.parquet")
+    frames.write_parquet(df, tmp_path / "b.parquet")
+    assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+    frames.write_parquet(frames.records_frame([]), tmp_path / "e.parquet")
+    assert frames.read_parquet(tmp_path / "e.parquet").columns.tolist() == list(col.RECORD_COLUMNS)
