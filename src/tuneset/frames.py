@@ -6,6 +6,7 @@ lists and dicts, so library code never handles Arrow or NumPy containers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ def to_table(df: pd.DataFrame, types: Mapping[str, pa.DataType] = col.RECORD_TYP
     arrays = []
     for f in schema:
         values = df[f.name].tolist()
+        if pa.types.is_string(f.type):
+            values = [None if isinstance(v, float) and math.isnan(v) else v for v in values]
         if f.name in _MAP_COLUMNS:
             values = [None if v is None else sorted(dict(v).items()) for v in values]
         arrays.append(pa.array(values, type=f.type))
@@ -70,6 +73,5 @@ def read_parquet(path: str | Path, columns: Iterable[str] | None = None) -> pd.D
 
 def records_frame(records: Sequence[Mapping[str, Any]], columns: Sequence[str] = col.RECORD_COLUMNS) -> pd.DataFrame:
     """A frame of canonical records with the canonical columns in order, even when empty."""
-    if not records:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    return pd.DataFrame.from_records(list(records), columns=list(columns))
+    # Object columns throughout: pandas 3 would infer its NaN-based string dtype for text with nulls.
+    return pd.DataFrame({c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns})

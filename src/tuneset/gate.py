@@ -109,6 +109,7 @@ def load_suite(path: Path) -> gx.ExpectationSuite:
     """The suite in ``path``; every expectation in the file is in it, or :class:`SuiteError`."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+    from great_expectations.exceptions import ExpectationNotFoundError
     from great_expectations.expectations.metadata_types import FailureSeverity
 
     path = Path(path)
@@ -123,13 +124,13 @@ def load_suite(path: Path) -> gx.ExpectationSuite:
                 **({"severity": FailureSeverity(e["severity"])} if "severity" in e else {}),
             )
             expectations.append(config.to_domain_obj())
-        except Exception as exc:  # noqa: BLE001 - GX raises several unrelated types here
-            name = type(exc).__name__
-            if name == "ExpectationNotFoundError":
-                raise SuiteError(f"{where}: unknown expectation type (GX would drop it and the "
-                                 f"suite would pass without it); check the spelling") from None
+        except ExpectationNotFoundError:
+            raise SuiteError(f"{where}: unknown expectation type (GX would drop it and the suite "
+                             f"would pass without it); check the spelling") from None
+        except Exception as exc:  # noqa: BLE001 - pydantic, GX and enum errors all mean "invalid"
             detail = " ".join(str(exc).split())
-            raise SuiteError(f"{where}: invalid kwargs {e.get('kwargs')!r}: {detail}") from None
+            raise SuiteError(f"{where}: invalid expectation (kwargs {e.get('kwargs')!r}, severity "
+                             f"{e.get('severity', 'critical')!r}): {detail}") from None
     suite = gx.ExpectationSuite(name=spec["name"], expectations=expectations)
     if len(suite.expectations) != len(spec["expectations"]):  # belt and braces: GX drops silently
         raise SuiteError(f"{path}: GX kept {len(suite.expectations)} of "
@@ -237,6 +238,19 @@ def _batch_definition() -> Any:
         _CTX["context"] = ctx
         _CTX["batch_definition"] = bd
     return _CTX["batch_definition"]
+
+
+def _release(batch: Any) -> None:
+    """Drop the frame from the cached context's execution engine.
+
+    The engine keeps the last loaded batch (and so the whole dataframe) alive; with a context
+    cached for the process, a 10^6-row frame would otherwise stay in memory after its gate.
+    """
+    engine = getattr(getattr(batch, "data", None), "execution_engine", None)
+    manager = getattr(engine, "batch_manager", None)
+    if manager is not None:
+        manager.batch_data_cache.clear()
+        manager.reset_batch_cache()
 
 
 @dataclass
@@ -432,7 +446,10 @@ def validate(df: pd.DataFrame, suite_path: Path) -> GateResult:
     frame = flat_view(df) if has_nested_columns(df) else df
     with _CTX_LOCK:
         batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-        raw = batch.validate(suite, result_format=RESULT_FORMAT)
+        try:
+            raw = batch.validate(suite, result_format=RESULT_FORMAT)
+        finally:
+            _release(batch)
     results = normalise_results(raw.to_json_dict(), suite)
     failures = [_failure(i, r) for i, r in enumerate(results["results"]) if not r.get("success")]
     return GateResult(suite=suite.name, success=bool(results.get("success")), failures=failures,
