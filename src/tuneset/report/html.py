@@ -5,7 +5,8 @@ numbers, label names...) is escaped with ``html.escape(quote=True)``, so untrust
 into markup by accident: a caller has to wrap it in :class:`Safe` on purpose, and only this
 package's own constants (CSS, fixed strings) are.
 
-Escaped text also has ``://`` written as ``:&#47;&#47;``. A browser shows it as ``://``, but the page
+Control characters and lone surrogates become visible escapes (``\\x00``, U+FFFD), and escaped
+text also has ``://`` written as ``:&#47;&#47;``. A browser shows it as ``://``, but the page
 bytes never hold a network URL, so "the card fetches nothing and links nowhere" stays checkable
 with a plain substring test even when the data quotes URLs.
 """
@@ -13,8 +14,18 @@ with a plain substring test even when the data quotes URLs.
 from __future__ import annotations
 
 import html as _stdlib_html
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+# C0 controls but tab/newline/CR, DEL, and lone surrogates: shown as visible escapes, so the page is
+# valid HTML and always encodes as UTF-8 whatever the data holds.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _visible(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return "\ufffd" if code >= 0xD800 else f"\\x{code:02x}"
 
 
 class Safe(str):
@@ -27,7 +38,7 @@ def esc(value: Any) -> Safe:
     """``value`` as text that is safe in an element body or a quoted attribute."""
     if isinstance(value, Safe):
         return value
-    text = "" if value is None else str(value)
+    text = _UNPRINTABLE.sub(_visible, "" if value is None else str(value))
     return Safe(_stdlib_html.escape(text, quote=True).replace("://", ":&#47;&#47;"))
 
 
@@ -82,6 +93,11 @@ def fmt_int(n: Any) -> str:
     if isinstance(n, float) and n.is_integer():
         return f"{int(n):,}"
     return str(n)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 cluster``, ``2 clusters``, ``1,000 hits``."""
+    return f"{fmt_int(n)} {word if n == 1 else (words or word + 's')}"
 
 
 def fmt_share(part: int, whole: int) -> str:

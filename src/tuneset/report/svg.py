@@ -25,13 +25,14 @@ def hbar_chart(items: Sequence[tuple[str, int, str]], *, title: str, width: int 
     top = max(max(v for _, v, _ in items), 1)
     height = len(items) * (bar_h + gap) + gap
     rows = []
+    max_chars = max(8, label_w // 7)
     for i, (label, value, cls) in enumerate(items):
         y = gap + i * (bar_h + gap)
         w = plot_w * max(value, 0) / top
         rows.append(h(
             "g",
             h("title", f"{label}: {fmt_int(value)}"),
-            h("text", label, x=_n(label_w - 8), y=_n(y + bar_h * 0.7), text_anchor="end", class_="lbl"),
+            h("text", label if len(label) <= max_chars else label[: max_chars - 1] + "…", x=_n(label_w - 8), y=_n(y + bar_h * 0.7), text_anchor="end", class_="lbl"),
             h("rect", x=_n(label_w), y=_n(y), width=_n(max(w, 1.0 if value > 0 else 0.0)), height=_n(bar_h),
               rx="3", class_=f"bar {cls}".strip()),
             h("text", fmt_int(value), x=_n(label_w + w + 6), y=_n(y + bar_h * 0.7), class_="val"),

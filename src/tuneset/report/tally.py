@@ -23,8 +23,13 @@ PIPELINE_STAGES = ("ingest", "normalize", "scrub", "filter", "dedup", "decontami
 HIST_TARGET_BINS = 20
 
 
+_PLAIN = (str, int, list, dict, bool)
+
+
 def clean(value: Any) -> Any:
     """``value`` with NaN/NA as None and NumPy scalars as Python ones; containers untouched."""
+    if type(value) in _PLAIN:  # the common case, first: this runs once per cell
+        return value
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float):
