@@ -40,6 +40,9 @@ def test_good_rows_pass_and_example_id_follows_content(record_factory):
     (lambda r: r[col.MESSAGES][-1].update(content="   "), "final_assistant_turn"),
     (lambda r: r[col.MESSAGES][0].update(role="narrator"), "known_roles"),
     (lambda r: r[col.MESSAGES].pop(0), "has_user_turn"),
+    (lambda r: r[col.MESSAGES].insert(0, message("assistant", "Hello!")), "role_order"),
+    (lambda r: r[col.MESSAGES].insert(1, message("user", "again")), "role_order"),
+    (lambda r: r[col.MESSAGES].insert(1, message("system", "late system")), "role_order"),
 ])
 def test_each_structural_failure_is_a_named_drop(record_factory, mutate, rule):
     good, bad = record_factory(locator="1"), record_factory(locator="2")
@@ -80,3 +83,13 @@ def test_consistency_report(record_factory):
 def test_empty_frame_is_fine():
     result = run([])
     assert result.examples.empty and result.dropped.empty and result.report["rows_in"] == 0
+
+
+def test_tool_turns_follow_the_assistant_call_that_requested_them(record_factory):
+    ok = record_factory(locator="1")
+    ok[col.MESSAGES][1:1] = [message("assistant", None, tool_calls=[{"id": "c1"}]), message("tool", "42", tool_call_id="c1")]
+    stray = record_factory(locator="2")
+    stray[col.MESSAGES].insert(1, message("tool", "42", tool_call_id="c1"))
+    result = run([ok, stray])
+    assert result.examples[col.LOCATOR].tolist() == ["1"]
+    assert result.dropped[col.RULE].tolist() == ["role_order"]

@@ -470,7 +470,8 @@ def run_gate(df: pd.DataFrame, suite_path: Path, report_path: Path | None = None
         report_path = Path(report_path)
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(report_json(result), encoding="utf-8")
-    print(result.summary(), file=sys.stderr, flush=True)
+    # The full per-expectation listing lives in the report; the console gets the verdict and failures.
+    print(result.summary(failures_only=True), file=sys.stderr, flush=True)
     return result
 
 

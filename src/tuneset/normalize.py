@@ -112,6 +112,31 @@ class HasUserTurn(StructureRule):
 
 @register
 @dataclass(frozen=True)
+class RoleOrder(StructureRule):
+    """System messages come first; then user and assistant alternate, starting with user. An assistant
+    turn with ``tool_calls`` is followed by one or more tool turns, then the assistant again."""
+
+    name: ClassVar[str] = "role_order"
+
+    def check(self, record):
+        expected: tuple[str, ...] = ("system", "user")
+        for i, m in enumerate(record.get(col.MESSAGES) or ()):
+            role = m.get("role")
+            if role not in expected:
+                return f"message {i} is {role}, expected {' or '.join(expected)}"
+            if role == "system":
+                expected = ("system", "user")
+            elif role == "user":
+                expected = ("assistant",)
+            elif role == "assistant":
+                expected = ("tool",) if m.get("tool_calls") else ("user",)
+            else:
+                expected = ("tool", "assistant")
+        return None
+
+
+@register
+@dataclass(frozen=True)
 class FinalAssistantTurn(StructureRule):
     """An SFT example ends with an assistant turn whose content is a non-empty string: the trained answer."""
 
@@ -186,7 +211,7 @@ class SystemPromptPolicy(StructureRule):
 
 def structure_rules(cfg: NormalizeConfig) -> list[StructureRule]:
     """The checks in the order they are applied; the first failure is the recorded reason."""
-    return [KnownRoles(), HasUserTurn(), FinalAssistantTurn(), PromptEndsWithUser(), NonEmptyResponses(),
+    return [KnownRoles(), HasUserTurn(), RoleOrder(), FinalAssistantTurn(), PromptEndsWithUser(), NonEmptyResponses(),
             SystemPromptPolicy(policy=cfg.system_prompt if not cfg.system_prompt.startswith("inject:") else "keep")]
 
 
