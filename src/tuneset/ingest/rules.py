@@ -78,7 +78,8 @@ class UnreadableFile(IngestRule):
     extension, or text in none of the declared/detected encodings. The file counts as one unit."""
 
     name: ClassVar[str] = "unreadable_file"
-    fix: ClassVar[str] = "replace the file with a readable .jsonl/.json/.csv/.tsv/.parquet/.txt (optionally .gz), or remove it"
+    fix: ClassVar[str] = ("replace the file with a readable .jsonl/.json/.csv/.tsv/.parquet/.txt "
+                          "(optionally .gz), or remove it")
 
 
 @register
