@@ -20,7 +20,7 @@ GOOD = {"messages": [{"role": "user", "content": "How do I export my files?"},
                      {"role": "assistant", "content": "Open Settings, then Export."}]}
 BROKEN_LINES = [
     '{"messages": [{"role": "user", "content": "cut off"',                                    # invalid JSON
-    json.dumps({"messages": [{"role": "assistant", "content": "Hi"}, {"role": "user", "content": "?"}]}),  # no final answer
+    json.dumps({"messages": [{"role": "assistant", "content": "Hi"}, {"role": "user", "content": "?"}]}),  # assistant first
     json.dumps({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "   "}]}),  # empty answer
     json.dumps({"messages": [{"role": "narrator", "content": "q"}, {"role": "assistant", "content": "a"}]}),  # bad role
 ]
@@ -77,7 +77,7 @@ def test_stages_in_process_balance_the_books(workdir):
     lineage = json.loads((workdir / "reports/lineage.json").read_text())
     assert lineage["raw_rows"] == units and lineage["balanced"], lineage
     dropped = pd.read_parquet(workdir / "data/final/dropped.parquet")
-    assert sorted(dropped["rule"]) == sorted(["invalid_json", "final_assistant_turn", "final_assistant_turn",
+    assert sorted(dropped["rule"]) == sorted(["invalid_json", "role_order", "final_assistant_turn",
                                               "known_roles", "invalid_record"])
     assert lineage["kept"] == 30 + 10 + 6
     exported = [json.loads(line) for s in ("train", "val", "test")
