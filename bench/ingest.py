@@ -1,7 +1,9 @@
-"""Benchmark: ingest + normalize + export throughput and peak memory on synthetic chat JSONL.
+"""Benchmark: ingest, normalize and split+export throughput and peak memory on synthetic chat JSONL.
 
 Usage: python bench/ingest.py [--sizes 10000 100000 1000000]
-Each size runs in a fresh subprocess so its peak RSS is its own. Prints rows/s per phase.
+
+Each phase runs in its own subprocess and hands the next one a Parquet file, as the DVC stages do,
+so each peak RSS is that stage's own. Prints rows/s per phase and the largest peak.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 
 TOPICS = ["billing", "login", "sync", "refund", "shipping", "upgrade", "invoice", "password"]
+PHASES = ("ingest", "normalize", "export")
 
 
 def write_chat_jsonl(path: Path, n: int, seed: int = 1) -> None:
@@ -32,7 +35,7 @@ def write_chat_jsonl(path: Path, n: int, seed: int = 1) -> None:
             f.write(json.dumps(row) + "\n")
 
 
-def one(n: int) -> dict:
+def phase(name: str, work: Path) -> dict:
     from tuneset import export, frames, tokens
     from tuneset.config import ExportConfig, NormalizeConfig, SourceConfig, SplitConfig
     from tuneset.ingest import ingest_file
@@ -40,48 +43,51 @@ def one(n: int) -> dict:
     from tuneset.records import SourceInfo
     from tuneset.split import assign_splits
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "chat.jsonl"
-        write_chat_jsonl(path, n)
-        timings = {}
-        t = time.perf_counter()
-        result = ingest_file(path, SourceInfo("bench", "data/raw/bench/chat.jsonl"), SourceConfig(format="auto"))
-        df = frames.records_frame(result.records)
-        timings["ingest"] = time.perf_counter() - t
-        t = time.perf_counter()
-        norm = normalize(df, NormalizeConfig())
-        timings["normalize"] = time.perf_counter() - t
-        t = time.perf_counter()
-        split = assign_splits(norm.examples, SplitConfig()).examples
+    t = time.perf_counter()
+    if name == "ingest":
+        result = ingest_file(work / "chat.jsonl", SourceInfo("bench", "data/raw/bench/chat.jsonl"), SourceConfig())
+        rows = result.units
+        frames.write_parquet(frames.records_frame(result.records), work / "ingested.parquet")
+    elif name == "normalize":
+        df = frames.read_parquet(work / "ingested.parquet")
+        rows = len(df)
+        frames.write_parquet(normalize(df, NormalizeConfig()).examples, work / "normalized.parquet")
+    else:
+        df = frames.read_parquet(work / "normalized.parquet")
+        rows = len(df)
+        df = assign_splits(df, SplitConfig()).examples
         enc = tokens.encoding("o200k_base")
-        split["n_tokens"] = [export.count_record_tokens(r, enc) for r in split.to_dict("records")]
+        df["n_tokens"] = [export.count_record_tokens(r, enc) for r in df.to_dict("records")]
         cfg = ExportConfig()
-        lines = export.export_lines(split, cfg)
-        for (kind, _), ls in lines.items():
-            export.validate_file("".join(ls), kind, cfg, "bench")
-        frames.write_parquet(export.manifest(split), Path(tmp) / "manifest.parquet")
-        timings["split+tokens+export"] = time.perf_counter() - t
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rows": n, "seconds": {k: round(v, 2) for k, v in timings.items()},
-            "rows_per_s": {k: round(n / v) for k, v in timings.items()},
-            "total_rows_per_s": round(n / sum(timings.values())), "peak_rss_mb": round(peak_mb)}
+        for (kind, _), lines in export.export_lines(df, cfg).items():
+            export.validate_file("".join(lines), kind, cfg, "bench")
+        frames.write_parquet(export.manifest(df), work / "manifest.parquet")
+    seconds = time.perf_counter() - t
+    return {"rows": rows, "seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000, 1_000_000])
-    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.one:
-        print(json.dumps(one(args.one)))
+    if args.phase:
+        print(json.dumps(phase(args.phase, args.work)))
         return 0
-    print(f"{'rows':>9} {'ingest r/s':>11} {'normalize r/s':>14} {'split+tok+export r/s':>21} {'total r/s':>10} {'peak RSS MB':>12}")
+    print(f"{'rows':>9} | " + " | ".join(f"{p + ' r/s':>14} {'MB':>6}" for p in PHASES) + " | max MB")
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        rps = r["rows_per_s"]
-        print(f"{n:>9,} {rps['ingest']:>11,} {rps['normalize']:>14,} {rps['split+tokens+export']:>21,} "
-              f"{r['total_rows_per_s']:>10,} {r['peak_rss_mb']:>12,}", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            write_chat_jsonl(work / "chat.jsonl", n)
+            cells, peak = [], 0.0
+            for p in PHASES:
+                out = subprocess.run([sys.executable, __file__, "--phase", p, "--work", str(work)],
+                                     capture_output=True, text=True, check=True)
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                peak = max(peak, r["peak_rss_mb"])
+                cells.append(f"{r['rows'] / r['seconds']:>14,.0f} {r['peak_rss_mb']:>6,.0f}")
+            print(f"{n:>9,} | " + " | ".join(cells) + f" | {peak:,.0f}", flush=True)
     return 0
 
 

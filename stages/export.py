@@ -1,10 +1,16 @@
 """Stage export: write each split in the trainer format, re-read and validate every line, write the
 manifest, the kept examples, the consolidated dropped table, VERSION.json, and the balance of the books.
+
+Examples stream through in batches (the split stage wrote them in example_id order), so memory holds
+one batch of content plus the small manifest columns.
 """
 
 import argparse
 import sys
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from tuneset import config, export, frames, ledger, stagekit, tokens
 from tuneset import schema as col
@@ -29,32 +35,49 @@ def main() -> int:
     target = config.load_section("target", params)
     out = Path(args.out)
     with stagekit.timed(STAGE) as timing:
-        df = frames.read_parquet(args.input)
-        timing["rows"] = len(df)
         enc = tokens.encoding(target.tokenizer)
-        df[col.N_TOKENS] = [export.count_record_tokens(r, enc) for r in df.to_dict("records")]
+        columns = frames.parquet_columns(args.input)
+        columns += [] if col.N_TOKENS in columns else [col.N_TOKENS]
+        sink = frames.ParquetSink(out / "examples.parquet", columns)
+        paths = {(k, s): out / k / f"{s}.jsonl" for k in col.KINDS for s in col.SPLITS}
+        for p in paths.values():
+            p.parent.mkdir(parents=True, exist_ok=True)
+        handles = {key: open(p, "w", encoding="utf-8") for key, p in paths.items()}
+        manifest_parts = []
+        try:
+            for batch in frames.iter_frames(args.input):
+                if col.N_TOKENS not in batch.columns:
+                    batch[col.N_TOKENS] = [export.count_record_tokens(r, enc) for r in batch.to_dict("records")]
+                for key, lines in export.export_lines(batch, cfg).items():
+                    handles[key].writelines(lines)
+                sink.write_frame(batch)
+                manifest_parts.append(frames.to_table(batch[list(col.MANIFEST_COLUMNS)]))
+        finally:
+            for h in handles.values():
+                h.close()
+        sink.close()
         files = {}
-        for (kind, split), lines in export.export_lines(df, cfg).items():
-            path = out / kind / f"{split}.jsonl"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text("".join(lines), encoding="utf-8")
-            files[path.as_posix()] = export.validate_file(path.read_text(encoding="utf-8"), kind, cfg, path.as_posix())
-        dropped = ledger.concat_dropped(frames.read_parquet(p) for p in args.dropped)
-        ingested = frames.read_parquet(args.ingested, columns=[col.ORIGIN_ID])[col.ORIGIN_ID].tolist()
-        raw_ids = ingested + dropped.loc[dropped[col.STAGE] == "ingest", col.ORIGIN_ID].tolist()
-        manifest = export.manifest(df)
+        for (kind, split), path in paths.items():
+            with open(path, encoding="utf-8") as f:
+                files[path.as_posix()] = export.validate_file(f, kind, cfg, path.as_posix())
+        manifest = export.manifest(frames.from_table(pa.concat_tables(manifest_parts)) if manifest_parts
+                                   else frames.records_frame([], col.MANIFEST_COLUMNS))
+        timing["rows"] = len(manifest)
         frames.write_parquet(manifest, out / "manifest.parquet")
-        frames.write_parquet(df.sort_values([col.EXAMPLE_ID, col.ORIGIN_ID], kind="stable"), out / "examples.parquet")
+        dropped = ledger.concat_dropped(frames.read_parquet(p) for p in args.dropped)
         frames.write_parquet(dropped, out / "dropped.parquet", col.DROPPED_TYPES)
+        ingested = pq.read_table(args.ingested, columns=[col.ORIGIN_ID]).column(col.ORIGIN_ID).to_pylist()
+        raw_ids = ingested + dropped.loc[dropped[col.STAGE] == "ingest", col.ORIGIN_ID].tolist()
         salt_path = Path(args.salt_fingerprint)
         salt_fp = salt_path.read_text(encoding="utf-8").strip() if salt_path.exists() else None
-        version = export.version(df, Path(args.params).read_text(encoding="utf-8"), salt_fp)
+        version = export.version(manifest, Path(args.params).read_text(encoding="utf-8"), salt_fp)
         (out / "VERSION.json").write_text(version.to_json(), encoding="utf-8")
-        lineage = ledger.lineage(raw_ids, df, dropped)
+        lineage = ledger.lineage(raw_ids, manifest, dropped)
         stagekit.write_json("reports/lineage.json", lineage)
-        stagekit.write_json("reports/export.json", {"rows_in": len(df), "rows_out": len(df), "dropped_by_rule": {},
-                                                    "files": files, "dataset_version": version.dataset_version,
-                                                    "n_tokens": export.token_stats(df, target.context_tokens)})
+        stagekit.write_json("reports/export.json", {"rows_in": len(manifest), "rows_out": len(manifest),
+                                                    "dropped_by_rule": {}, "files": files,
+                                                    "dataset_version": version.dataset_version,
+                                                    "n_tokens": export.token_stats(manifest, target.context_tokens)})
         stagekit.log(STAGE, f"dataset {version.dataset_version[:16]}: {version.counts}")
         if not lineage["balanced"]:
             stagekit.log(STAGE, f"ERROR: the books do not balance: {lineage}")

@@ -28,30 +28,31 @@ def main() -> int:
         files, warnings = discover(Path(args.raw), repo, sources)
         for w in warnings:
             stagekit.log(STAGE, f"WARNING: {w}")
-        records, quarantine, per_file = [], [], {}
+        out = Path(args.out)
+        # Files come in sorted path order and units in file order, so batches are written already sorted.
+        sink = frames.ParquetSink(out / "examples.parquet")
+        quarantine, per_file = [], {}
         for path, source, spec in files:
             rel = path.resolve().relative_to(repo.resolve()).as_posix()
             info = SourceInfo(source=source, source_file=rel, origin=spec.origin, license=spec.license)
-            result = ingest_file(path, info, spec)
-            records += result.records
+            result = ingest_file(path, info, spec, sink=sink.write_records)
             quarantine += result.quarantine
             per_file[rel] = {"source": source, "container": result.container, "format": result.format,
-                             "units": result.units, "records": len(result.records),
+                             "units": result.units, "records": result.units - len(result.quarantine),
                              "quarantined": len(result.quarantine), "empty": result.empty, "notes": result.notes}
             stagekit.log(STAGE, f"{rel}: {result.format}, {result.units} units, {len(result.quarantine)} quarantined")
-        examples = ledger.sort_units(frames.records_frame(records))
+        sink.close()
+        kept = sink.rows
         dropped = ledger.dropped_frame(quarantine)
-        timing["rows"] = len(examples) + len(dropped)
-        out = Path(args.out)
-        frames.write_parquet(examples, out / "examples.parquet")
+        timing["rows"] = kept + len(dropped)
         frames.write_parquet(dropped, out / "dropped.parquet", col.DROPPED_TYPES)
         stagekit.write_json(args.report, {
-            "raw_rows": len(examples) + len(dropped), "rows_in": len(examples) + len(dropped),
-            "rows_out": len(examples), "quarantined": len(dropped),
+            "raw_rows": kept + len(dropped), "rows_in": kept + len(dropped),
+            "rows_out": kept, "quarantined": len(dropped),
             "dropped_by_rule": ledger.rule_counts(dropped), "files": per_file,
             "empty_files": sorted(f for f, v in per_file.items() if v["empty"]), "warnings": warnings,
         })
-        stagekit.gate(STAGE, examples, args.suite, "reports/gates/ingested.json")
+        stagekit.gate(STAGE, out / "examples.parquet", args.suite, "reports/gates/ingested.json")
         stagekit.gate(STAGE, dropped, args.dropped_suite, "reports/gates/ingest_dropped.json")
     return 0
 

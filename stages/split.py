@@ -4,9 +4,12 @@ import argparse
 import sys
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from tuneset import config, frames, ledger, stagekit
 from tuneset import schema as col
-from tuneset.split import assign_splits
+from tuneset.split import KEY_COLUMNS, assign_splits
 
 STAGE = "split"
 
@@ -21,15 +24,24 @@ def main() -> int:
     args = ap.parse_args()
     stagekit.quiet_environment()
     cfg = config.load_section("split", config.read_params(args.params))
+    out = Path(args.out)
     with stagekit.timed(STAGE) as timing:
-        df = frames.read_parquet(args.input)
-        timing["rows"] = len(df)
-        result = assign_splits(df, cfg)
-        frames.write_parquet(result.examples, Path(args.out) / "examples.parquet")
-        frames.write_parquet(ledger.dropped_frame(result.dropped), Path(args.out) / "dropped.parquet", col.DROPPED_TYPES)
+        # Only the key columns go through pandas; the content stays in Arrow, so memory stays small.
+        table = pq.read_table(args.input)
+        keys = frames.from_table(table.select([c for c in KEY_COLUMNS if c in table.column_names]))
+        timing["rows"] = len(keys)
+        result = assign_splits(keys, cfg)
+        if col.CLUSTER_ID not in table.column_names:
+            table = table.append_column(col.CLUSTER_ID, pa.array(result.examples[col.CLUSTER_ID].tolist(), pa.string()))
+        table = table.append_column(col.SPLIT, pa.array(result.examples[col.SPLIT].tolist(), pa.string()))
+        # Export streams in this order: example_id order within the file, so it never sorts again.
+        table = table.sort_by([(col.EXAMPLE_ID, "ascending"), (col.ORIGIN_ID, "ascending")])
+        out.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, out / "examples.parquet", compression="zstd")
+        frames.write_parquet(ledger.dropped_frame(result.dropped), out / "dropped.parquet", col.DROPPED_TYPES)
         stagekit.write_json(args.report, result.report)
         stagekit.log(STAGE, f"counts {result.report['counts']}")
-        stagekit.gate(STAGE, result.examples, args.suite, "reports/gates/split.json")
+        stagekit.gate(STAGE, out / "examples.parquet", args.suite, "reports/gates/split.json")
     return 0
 
 

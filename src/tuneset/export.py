@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,10 +117,12 @@ def export_lines(df: pd.DataFrame, cfg: ExportConfig) -> dict[tuple[str, str], l
     return out
 
 
-def validate_file(text: str, kind: str, cfg: ExportConfig, name: str) -> int:
-    """Re-read an exported file and validate every line; returns the number of lines."""
+def validate_file(text: str | Iterable[str], kind: str, cfg: ExportConfig, name: str) -> int:
+    """Re-read an exported file (its text, or an iterable of its lines) and validate every line;
+    returns the number of lines."""
     n = 0
-    for i, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines() if isinstance(text, str) else text
+    for i, line in enumerate(lines, start=1):
         try:
             validate_line(line, kind, cfg)
         except (ValueError, json.JSONDecodeError) as exc:

@@ -7,7 +7,7 @@ lists and dicts, so library code never handles Arrow or NumPy containers.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +75,49 @@ def records_frame(records: Sequence[Mapping[str, Any]], columns: Sequence[str] =
     """A frame of canonical records with the canonical columns in order, even when empty."""
     # Object columns throughout: pandas 3 would infer its NaN-based string dtype for text with nulls.
     return pd.DataFrame({c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns})
+
+
+class ParquetSink:
+    """Appends batches of records to one Parquet file with a fixed schema, so a stage's memory holds
+    one batch rather than the whole table. Batches arrive in their final order; nothing is sorted."""
+
+    def __init__(self, path: str | Path, columns: Sequence[str] = col.RECORD_COLUMNS,
+                 types: Mapping[str, pa.DataType] = col.RECORD_TYPES) -> None:
+        self.path = Path(path)
+        self.columns = list(columns)
+        self.types = types
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
+
+    def write_frame(self, df: pd.DataFrame) -> None:
+        if df.empty:
+            return
+        table = to_table(df[self.columns], self.types)
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._schema = table.schema
+            self._writer = pq.ParquetWriter(self.path, self._schema, compression="zstd")
+        self._writer.write_table(table.cast(self._schema))
+        self.rows += len(df)
+
+    def write_records(self, records: Sequence[Mapping[str, Any]]) -> None:
+        self.write_frame(records_frame(records, self.columns))
+
+    def close(self, empty_like: pd.DataFrame | None = None) -> None:
+        """Finish the file; with no rows written, write an empty table of the same columns."""
+        if self._writer is not None:
+            self._writer.close()
+        else:
+            write_parquet(empty_like if empty_like is not None else records_frame([], self.columns), self.path, self.types)
+
+
+def iter_frames(path: str | Path, batch_rows: int = 50_000, columns: Iterable[str] | None = None) -> Iterator[pd.DataFrame]:
+    """The rows of a Parquet file as DataFrames of at most ``batch_rows`` rows, in file order."""
+    pf = pq.ParquetFile(path)
+    for batch in pf.iter_batches(batch_size=batch_rows, columns=list(columns) if columns is not None else None):
+        yield from_table(pa.Table.from_batches([batch]))
+
+
+def parquet_columns(path: str | Path) -> list[str]:
+    return list(pq.read_schema(path).names)

@@ -439,11 +439,22 @@ def normalise_results(raw: Mapping[str, Any], suite: Any) -> dict[str, Any]:
     return d
 
 
-def validate(df: pd.DataFrame, suite_path: Path) -> GateResult:
-    """Validate ``df`` (through :func:`flat_view` when it has nested columns) against a suite."""
+def flat_view_of_parquet(path: Path, batch_rows: int = 50_000) -> pd.DataFrame:
+    """The flat view of a Parquet table, built batch by batch so nested values never all sit in memory."""
+    from tuneset import frames
+
+    views = [flat_view(batch) for batch in frames.iter_frames(path, batch_rows)]
+    if not views:
+        return flat_view(frames.read_parquet(path))
+    return pd.concat(views, ignore_index=True)
+
+
+def validate(df: pd.DataFrame, suite_path: Path, *, flat: bool = False) -> GateResult:
+    """Validate ``df`` (through :func:`flat_view` when it has nested columns, unless ``flat`` says
+    it already is a flat view) against a suite."""
     suite_path = Path(suite_path)
     suite = load_suite(suite_path)
-    frame = flat_view(df) if has_nested_columns(df) else df
+    frame = df if flat or not has_nested_columns(df) else flat_view(df)
     with _CTX_LOCK:
         batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
         try:
@@ -462,10 +473,10 @@ def report_json(result: GateResult) -> str:
                       default=str) + "\n"
 
 
-def run_gate(df: pd.DataFrame, suite_path: Path, report_path: Path | None = None) -> GateResult:
+def run_gate(df: pd.DataFrame, suite_path: Path, report_path: Path | None = None, *, flat: bool = False) -> GateResult:
     """Validate, write the JSON report (when asked), print the summary to stderr; never raises
     on a data failure: the caller decides what a failure means."""
-    result = validate(df, suite_path)
+    result = validate(df, suite_path, flat=flat)
     if report_path is not None:
         report_path = Path(report_path)
         report_path.parent.mkdir(parents=True, exist_ok=True)

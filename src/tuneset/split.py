@@ -19,6 +19,9 @@ from tuneset.config import SplitConfig
 
 STAGE = "split"
 
+# What the assignment reads; the stage passes only these, never the message content.
+KEY_COLUMNS = (col.ORIGIN_ID, col.EXAMPLE_ID, col.KIND, col.GROUP_ID, col.CLUSTER_ID)
+
 
 def split_of(group_key: str, salt: str, ratios: Mapping[str, float]) -> str:
     """The split of one group: its hash fraction falls into the train, val or test interval."""

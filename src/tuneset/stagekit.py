@@ -59,11 +59,15 @@ def timed(stage: str, timings_dir: str | Path = "reports/timings") -> Iterator[d
     log(stage, f"done in {info['wall_seconds']:.1f}s")
 
 
-def gate(stage: str, df: pd.DataFrame, suite: str | Path, report: str | Path) -> None:
-    """Validate ``df`` against a Great Expectations suite; exit the process with 1 when it fails."""
-    from tuneset.gate import run_gate
+def gate(stage: str, df: pd.DataFrame | str | Path, suite: str | Path, report: str | Path) -> None:
+    """Validate a frame, or a Parquet file given by path (read batch by batch), against a Great
+    Expectations suite; exit the process with 1 when it fails."""
+    from tuneset.gate import flat_view_of_parquet, run_gate
 
-    result = run_gate(df, Path(suite), Path(report))
+    if isinstance(df, (str, Path)):
+        result = run_gate(flat_view_of_parquet(Path(df)), Path(suite), Path(report), flat=True)
+    else:
+        result = run_gate(df, Path(suite), Path(report))
     if not result.success:
         log(stage, f"gate {Path(suite).name} FAILED; outputs are left in place for inspection")
         sys.exit(1)

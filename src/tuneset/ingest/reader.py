@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -51,12 +51,23 @@ def where(source_file: str, container: str, locator: str) -> str:
 class _Collector:
     """Turns parsed pieces and failures of one file into records and quarantine rows."""
 
-    def __init__(self, info: SourceInfo, container: str, fmt: str | None) -> None:
+    def __init__(self, info: SourceInfo, container: str, fmt: str | None,
+                 sink: Callable[[list[dict]], None] | None = None, batch_rows: int = 50_000) -> None:
         self.info = info
         self.container = container
         self.fmt = fmt
         self.records: list[dict] = []
         self.quarantine: list[dict] = []
+        self.sink = sink
+        self.batch_rows = batch_rows
+        self.handed_over = 0
+
+    def flush(self) -> None:
+        """Hand the records gathered so far to the sink, so memory holds one batch, not the file."""
+        if self.sink is not None and self.records:
+            self.handed_over += len(self.records)
+            self.sink(self.records)
+            self.records = []
 
     def drop(self, locator: str, raw: bytes, rule_name: str, message: str) -> None:
         info = self.info
@@ -86,6 +97,8 @@ class _Collector:
                 self.drop(unit.locator, unit.raw, "invalid_record", f"cannot be stored as a record ({type(exc).__name__})")
                 return
         self.records.append(record)
+        if self.sink is not None and len(self.records) >= self.batch_rows:
+            self.flush()
 
 
 def _detect(sample: list[RawUnit], mapper: Mapper) -> tuple[str | None, str]:
@@ -122,20 +135,26 @@ def _keys(value: dict[str, Any]) -> str:
     return shown or "(none)"
 
 
-def ingest_file(path: Path, info: SourceInfo, spec: SourceConfig) -> FileResult:
-    """Every unit of one file, as canonical records or quarantine rows (never raises on bad data)."""
+def ingest_file(path: Path, info: SourceInfo, spec: SourceConfig,
+                sink: Callable[[list[dict]], None] | None = None) -> FileResult:
+    """Every unit of one file, as canonical records or quarantine rows (never raises on bad data).
+
+    With a ``sink``, records are handed to it in file order, in batches, instead of being kept in
+    ``FileResult.records`` (which is then empty): memory then holds one batch, not the whole file.
+    """
     # Building 10^5-10^6 small dicts triggers CPython's full collections over an ever larger heap
     # (20-25% of the time on 3.11); reading creates no reference cycles worth collecting meanwhile.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _ingest_file(path, info, spec)
+        return _ingest_file(path, info, spec, sink)
     finally:
         if paused:
             gc.enable()
 
 
-def _ingest_file(path: Path, info: SourceInfo, spec: SourceConfig) -> FileResult:
+def _ingest_file(path: Path, info: SourceInfo, spec: SourceConfig,
+                 sink: Callable[[list[dict]], None] | None) -> FileResult:
     opened = containers.open_units(Path(path), spec)
     notes: list[str] = []  # after the container's own notes, which it appends while being read
     mapper_fmt = spec.format
@@ -153,7 +172,7 @@ def _ingest_file(path: Path, info: SourceInfo, spec: SourceConfig) -> FileResult
         units = chain(sample, rest)
         mapper_fmt = fmt or "auto"
     mapper = Mapper(spec, mapper_fmt)
-    out = _Collector(info, opened.container, fmt)
+    out = _Collector(info, opened.container, fmt, sink)
     parse = shapes.PARSERS.get(fmt) if fmt else None
     consumed = shapes.CONSUMED.get(fmt, frozenset()) if fmt else frozenset()
     tried = ", ".join(shapes.SHAPES)
@@ -197,7 +216,8 @@ def _ingest_file(path: Path, info: SourceInfo, spec: SourceConfig) -> FileResult
                 mapper.finish(piece, value, rec, consumed)
             out.keep(Unit(locator, ru.raw, parsed=piece, group_hint=row_oid))
 
-    units_n = len(out.records) + len(out.quarantine)
+    out.flush()
+    units_n = out.handed_over + len(out.records) + len(out.quarantine)
     return FileResult(out.records, out.quarantine, units_n, fmt or "undetected", opened.container,
                       opened.empty, [*opened.notes, *notes])
 
