@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TUNESET_CACHE_DIR := $(CURDIR)/.cache/tuneset
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup demo test test-fast bench config clean-outputs
+.PHONY: help setup demo test test-fast bench config plots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -40,6 +40,9 @@ test: setup  ## run the test suite
 
 test-fast: setup  ## the tests without the slow end-to-end dvc runs
 	$(BIN)/python -m pytest -n 2 -q -m "not e2e"
+
+plots: setup  ## render dvc plots offline (vendored Vega) into dvc_plots/index.html
+	$(BIN)/dvc plots show --html-template src/tuneset/report/vendor/dvc_plots.html
 
 bench: setup  ## throughput and peak memory of ingest+normalize+export at 10k/100k/1M rows
 	$(BIN)/python bench/ingest.py

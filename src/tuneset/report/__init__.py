@@ -2,6 +2,9 @@
 
 - :func:`build_datacard` returns the whole self-contained page (``reports/datacard.html``).
 - :func:`plot_tables` returns the small long-form tables for ``dvc plots``.
+- ``plot_templates/*.json`` are the vega-lite specs ``dvc.yaml`` names for those tables, and
+  ``vendor/dvc_plots.html`` is the ``--html-template`` that makes ``dvc plots show/diff`` render
+  offline (vega, vega-lite and vega-embed inlined; see ``vendor/README.md``).
 """
 
 from __future__ import annotations

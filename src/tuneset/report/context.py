@@ -25,6 +25,7 @@ class Ctx:
     lineage: Mapping[str, Any]
     stage_reports: Mapping[str, Mapping[str, Any]]
     version: Mapping[str, Any]
+    extras: Mapping[str, Any]  # other reports by name (``contradictions``, ``coverage``), parsed JSON
     splits: tuple[str, ...]
     kinds: tuple[str, ...]
     stages: tuple[str, ...]
@@ -33,7 +34,7 @@ class Ctx:
     @classmethod
     def build(cls, *, manifest: pd.DataFrame, examples: pd.DataFrame, dropped: pd.DataFrame,
               lineage: Mapping[str, Any], stage_reports: Mapping[str, Mapping[str, Any]],
-              version: Mapping[str, Any]) -> Ctx:
+              version: Mapping[str, Any], extras: Mapping[str, Any] | None = None) -> Ctx:
         manifest = manifest if manifest is not None else pd.DataFrame(columns=list(col.MANIFEST_COLUMNS))
         examples = examples if examples is not None else pd.DataFrame(columns=list(col.RECORD_COLUMNS))
         dropped = dropped if dropped is not None else pd.DataFrame(columns=list(col.DROPPED_COLUMNS))
@@ -45,6 +46,7 @@ class Ctx:
         return cls(
             manifest=manifest, examples=examples, dropped=dropped, lineage=lineage or {},
             stage_reports=reports, version=version or {},
+            extras={str(k): v for k, v in (extras or {}).items() if v is not None},
             splits=tally.ordered(tally.column(manifest, col.SPLIT) + tally.column(examples, col.SPLIT), col.SPLITS),
             kinds=tally.kind_order(manifest, examples, dropped),
             stages=tally.stage_order(reports, dropped),

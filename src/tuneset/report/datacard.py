@@ -1,7 +1,7 @@
 """The data card: one self-contained, deterministic HTML page for a dataset version.
 
 No script, no external resource, no timestamp: the same inputs give the same bytes, and the page
-renders offline. The report stage writes the returned string to ``reports/datacard.html``.
+renders offline. Its Content-Security-Policy makes the browser refuse any script or fetch anyway. The report stage writes the returned string to ``reports/datacard.html``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,11 @@ from tuneset.report.html import Safe, fmt_int, frag, h
 from tuneset.report.context import Ctx, Section
 from tuneset.report.sections import all_sections
 from tuneset.report.style import CSS
+
+
+# The page needs nothing but its own inline styles: the browser refuses any script, fetch, frame or
+# form target, so even a rendering bug could not make the card load or run anything.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
 
 def _tiles(ctx: Ctx) -> Safe:
@@ -38,14 +43,21 @@ def _section(s: Section) -> Safe:
 
 def build_datacard(*, manifest: pd.DataFrame, examples: pd.DataFrame, dropped: pd.DataFrame,
                    lineage: Mapping[str, Any], stage_reports: Mapping[str, Mapping[str, Any]],
-                   version: Mapping[str, Any]) -> str:
-    """The whole self-contained HTML page (a str)."""
+                   version: Mapping[str, Any], extras: Mapping[str, Any] | None = None) -> str:
+    """The whole self-contained HTML page (a str).
+
+    ``manifest``, ``examples`` and ``dropped`` are data/final's tables; ``lineage`` is
+    reports/lineage.json; ``stage_reports`` maps each stage that ran to its reports/<stage>.json (a
+    stage absent from it, with no rows in ``dropped``, is shown as not enabled); ``version`` is
+    VERSION.json; ``extras`` holds other reports by name: ``contradictions`` (dedup) and
+    ``coverage`` (filter), shown when given.
+    """
     ctx = Ctx.build(manifest=manifest, examples=examples, dropped=dropped, lineage=lineage,
-                    stage_reports=stage_reports, version=version)
+                    stage_reports=stage_reports, version=version, extras=extras)
     sections = all_sections(ctx)
     dataset_version = str(ctx.version.get("dataset_version") or "")
     title = f"Data card · {dataset_version[:12]}" if dataset_version else "Data card"
-    head = h("head", Safe('<meta charset="utf-8">'),
+    head = h("head", Safe('<meta charset="utf-8">'), Safe(f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'),
              Safe('<meta name="viewport" content="width=device-width, initial-scale=1">'),
              h("meta", name="generator", content=f"tuneset {tuneset.__version__}"),
              h("title", title), h("style", CSS))

@@ -14,11 +14,12 @@ def _frame(rows: list[tuple], columns: list[str], ints: tuple[str, ...]) -> pd.D
 
 
 def token_hist(manifest: pd.DataFrame) -> pd.DataFrame:
-    """split, kind, bin_start, count: every bin from 0 to the longest example, one shared bin width,
-    for each (split, kind) that has examples with a token count."""
+    """split, kind, bin_start, bin, count: every bin from 0, one shared bin width, for each (split, kind)
+    that has examples with a token count; ``bin`` is the readable range (``40–59``), and the last bin
+    is open-ended (``≥ 420``) when some examples are longer than about the 99th percentile."""
     hist = tally.token_hist(manifest)
-    rows = [(s, k, start, n) for (s, k), bins in hist.bins.items() for start, n in bins]
-    return _frame(rows, ["split", "kind", "bin_start", "count"], ("bin_start", "count"))
+    rows = [(s, k, start, hist.label(start), n) for (s, k), bins in hist.bins.items() for start, n in bins]
+    return _frame(rows, ["split", "kind", "bin_start", "bin", "count"], ("bin_start", "count"))
 
 
 def drops_by_rule(dropped: pd.DataFrame) -> pd.DataFrame:

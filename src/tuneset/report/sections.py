@@ -34,6 +34,7 @@ REPORT_KEYS = ("rows_in", "rows_out", "dropped_by_rule")
 PII_KEYS = ("pii_by_type", "replacements_by_type", "counts_by_type", "by_type", "pii_counts", "pii")
 BENCHMARK_KEYS = ("benchmark", "benchmark_name", "benchmark_file")
 NGRAM_KEYS = ("ngram", "overlap", "match", "matched_ngram")
+ITEM_KEYS = ("item", "benchmark_item", "item_id", "item_index")
 
 
 def not_enabled(stage: str) -> Safe:
@@ -99,6 +100,34 @@ def _by_count(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+JSON_ROWS = 50
+JSON_COLUMNS = 8
+
+
+def json_view(value: Any) -> Safe:
+    """Any JSON value from a report as markup: a list of objects as a table (the first
+    :data:`JSON_ROWS` rows, :data:`JSON_COLUMNS` keys), an object as a key/value table, the rest as text."""
+    value = tally.clean(value)
+    if isinstance(value, Mapping):
+        pairs = flatten(value)
+        return kv_table([(k, _value_text(v, 200)) for k, v in pairs[:JSON_ROWS]]) if pairs else note("(empty)")
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return note("(empty)")
+        if all(isinstance(v, Mapping) for v in value):
+            keys: list[str] = []
+            for v in value:
+                keys += [str(k) for k in v if str(k) not in keys]
+            keys = keys[:JSON_COLUMNS]
+            rows = [[_value_text(v.get(k), 200) if k in v else "" for k in keys] for v in value[:JSON_ROWS]]
+            out = [table(keys, rows)]
+            if len(value) > JSON_ROWS:
+                out.append(note(f"… and {plural(len(value) - JSON_ROWS, 'more row')}."))
+            return h("div", out)
+        return h("p", _value_text(list(value), 600))
+    return h("p", _value_text(value, 600))
+
+
 # --- dataset version -----------------------------------------------------------------------------
 
 def version_section(ctx: Ctx) -> Section:
@@ -116,7 +145,12 @@ def version_section(ctx: Ctx) -> Section:
         ("Conservation", [balance, f": {fmt_int(raw)} raw units = {fmt_int(q)} quarantined + "
                                    f"{fmt_int(d)} dropped + {fmt_int(k)} kept"]),
     ]
-    shown = {"raw_rows", "quarantined", "dropped", "kept", "by_split", "dropped_by_stage", "balanced"}
+    shown = {"raw_rows", "quarantined", "dropped", "kept", "by_split", "dropped_by_stage", "balanced", "breaches"}
+    breaches = _int_map(ctx.lineage.get("breaches"))
+    if breaches:
+        broken = [f"{k} {fmt_int(n)}" for k, n in sorted(breaches.items()) if n]
+        pairs.append(("Ledger breaches", h("span", "; ".join(broken), class_="bad") if broken else
+                      f"none ({', '.join(sorted(breaches))} all 0)"))
     extra = {k: val for k, val in ctx.lineage.items() if k not in shown}
     pairs += [(f"lineage.{k}", _value_text(val)) for k, val in flatten(extra)]
     body = [kv_table(pairs)]
@@ -323,12 +357,17 @@ def token_section(ctx: Ctx) -> Section:
         rows.append([s, k, fmt_int(len(values)), fmt_int(values[0]), fmt_int(tally.quantile(values, 0.5)),
                      fmt_int(tally.quantile(values, 0.95)), fmt_int(values[-1]), fmt_int(sum(values))])
         charts.append(h("figure", svg.histogram(hist.bins[(s, k)], bin_width=hist.bin_width,
-                                                title=f"Token lengths, {s} {k}", x_label="tokens"),
+                                                title=f"Token lengths, {s} {k}", x_label="tokens",
+                                                overflow_at=hist.overflow_at),
                         h("figcaption", f"{s} · {k} ({fmt_int(len(values))})"), class_="hist-fig"))
     body = [
         table(["split", "kind", "examples", "min", "median", "p95", "max", "total tokens"], rows,
               numeric=range(2, 8)),
-        note(f"Bins of {fmt_int(hist.bin_width)} tokens, the same for every chart."),
+        note(f"Bins of {fmt_int(hist.bin_width)} tokens, the same for every chart."
+             + (f" The last bar (≥ {fmt_int(hist.overflow_at)}) gathers the "
+                f"{plural(sum(1 for vs in hist.values.values() for v in vs if v >= hist.overflow_at), 'longer example')}"
+                f" (the longest has {fmt_int(max(vs[-1] for vs in hist.values.values()))} tokens)."
+                if hist.overflow_at is not None else "")),
         h("div", charts, class_="grid"),
     ]
     if hist.missing:
@@ -414,7 +453,8 @@ def coverage_section(ctx: Ctx) -> Section:
     stats = ctx.labels
     lead = "Examples per label value and split; an empty cell is a gap (a value some split never sees)."
     if not stats.counts:
-        return Section("coverage", "Coverage", note("No labels on the kept examples: there is no coverage to show."), lead)
+        return Section("coverage", "Coverage", h("div", note("No labels on the kept examples: there is no coverage "
+                                                             "to show."), _coverage_targets(ctx)), lead)
     names = [n for n in COVERAGE_LABELS if n in stats.counts] or [next(iter(stats.counts))]
     body = []
     for name in names:
@@ -438,7 +478,128 @@ def coverage_section(ctx: Ctx) -> Section:
                       f"{plural(len(ctx.splits), 'split')}.", kind="warn" if gaps else "muted")]
         if len(totals) > len(shown):
             body.append(note(f"Showing the {fmt_int(len(shown))} most frequent of {fmt_int(len(totals))} values."))
+    body += _coverage_targets(ctx)
     return Section("coverage", "Coverage", h("div", body), lead)
+
+
+def _coverage_targets(ctx: Ctx) -> list[Any]:
+    """reports/coverage.json (filter stage): fill rates of the configured targets and the gaps."""
+    report = ctx.extras.get("coverage")
+    out: list[Any] = [h("h3", "Coverage targets")]
+    if report is None:
+        if "filter" not in ctx.enabled:
+            return out + [not_enabled("filter"), note("Coverage targets and gaps come from the filter stage "
+                                                      "(reports/coverage.json).")]
+        return out + [note("No coverage report (reports/coverage.json) was given.")]
+    if not isinstance(report, Mapping):
+        return out + [json_view(report)]
+    gaps = report.get("gaps")
+    if isinstance(gaps, (list, Mapping)):
+        n = len(gaps)
+        out.append(note(f"{plural(n, 'gap')}: label cells below their target." if n else "No gaps: every target is met.",
+                        kind="warn" if n else "muted"))
+        if n:
+            out.append(h("div", json_view(gaps), class_="gaps"))
+    rest = {k: v for k, v in report.items() if k != "gaps"}
+    if rest:
+        out.append(h("details", h("summary", "Everything else in reports/coverage.json"), json_view(rest)))
+    return out
+
+
+# --- quality filter ------------------------------------------------------------------------------
+
+SCORE_KEYS = ("score", "value")
+THRESHOLD_KEYS = ("threshold", "min", "max", "limit")
+_NOT_SCORES = frozenset(col.RECORD_COLUMNS) | frozenset(col.MANIFEST_COLUMNS) | {col.SPLIT}
+
+
+def _threshold_text(details: Mapping[str, Any]) -> str:
+    """A drop's threshold: ``threshold``/``min``/``max`` in its details, else its rule ``params``."""
+    found = [(k, details[k]) for k in THRESHOLD_KEYS if details.get(k) is not None]
+    if not found and isinstance(details.get("params"), Mapping):
+        found = [(str(k), v) for k, v in sorted(details["params"].items(), key=lambda kv: str(kv[0]))
+                 if not isinstance(v, (Mapping, list))]
+    if len(found) == 1 and found[0][0] == "threshold":
+        return _value_text(found[0][1], 40)
+    return ", ".join(f"{k}={_value_text(v, 40)}" for k, v in found)
+
+
+def score_columns(df: pd.DataFrame) -> list[str]:
+    """Numeric columns a stage added to the kept examples (rule scores, counts), sorted by name."""
+    out = []
+    for name in sorted(str(c) for c in df.columns):
+        if name in _NOT_SCORES:
+            continue
+        values = [v for v in tally.column(df, name) if v is not None]
+        if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            out.append(name)
+    return out
+
+
+def _numbers(values: list[Any]) -> list[float]:
+    return sorted(float(v) for v in (tally.clean(x) for x in values)
+                  if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v)
+
+
+def _spread(values: list[float]) -> list[str]:
+    """min, median, p95, max as text ("–" when empty)."""
+    if not values:
+        return ["–"] * 4
+    return [_scalar_text(x) for x in (values[0], tally.quantile(values, 0.5), tally.quantile(values, 0.95), values[-1])]
+
+
+def filter_section(ctx: Ctx) -> Section:
+    lead = ("Quality rules of the filter stage: what each dropped, with the scores and thresholds it recorded, "
+            "and the score columns kept on the examples (so thresholds can move without recomputing).")
+    title = "Quality filter"
+    if "filter" not in ctx.enabled:
+        return Section("filter", title, not_enabled("filter"), lead)
+    d = ctx.dropped
+    stages = tally.text_column(d, col.STAGE)
+    idx = [i for i, s in enumerate(stages) if s == "filter"]
+    rules = tally.text_column(d, col.RULE)
+    details = {i: tally.parse_json(d[col.DETAILS].iat[i]) for i in idx} if col.DETAILS in d.columns else {}
+    by_rule: dict[str, list[int]] = {}
+    for i in idx:
+        by_rule.setdefault(rules[i], []).append(i)
+    report = ctx.stage_reports.get("filter", {})
+    counts = {r: n for r, n in _int_map(report.get("dropped_by_rule")).items()}
+    failed = _int_map(report.get("failed_by_rule"))
+    names = sorted(set(by_rule) | set(counts) | set(failed))
+    body: list[Any] = []
+    if names:
+        rows = []
+        for rule in names:
+            rows_i = by_rule.get(rule, [])
+            scores = _numbers([_first(details.get(i, {}), SCORE_KEYS) for i in rows_i])
+            rows.append([rule, fmt_int(len(rows_i) if rows_i else counts.get(rule, 0)),
+                         fmt_int(failed[rule]) if rule in failed else "–",
+                         ", ".join(sorted({_threshold_text(details.get(i, {})) for i in rows_i} - {""})) or "–",
+                         f"{_scalar_text(scores[0])} – {_scalar_text(scores[-1])}" if scores else "–"])
+        body.append(table(["rule", "dropped", "failed (any)", "threshold / params", "scores of the dropped"], rows,
+                          numeric=(1, 2)))
+        if failed:
+            body.append(note("dropped: the rule was the first to fail; failed (any): every example it failed, "
+                             "from reports/filter.json failed_by_rule."))
+    else:
+        body.append(note("No drops by the filter stage."))
+    extra = {k: v for k, v in report.items() if "score" in str(k).lower()}
+    if extra:
+        body += [h("h3", "Score distributions (reports/filter.json)"), json_view(extra)]
+    cols = score_columns(ctx.examples)
+    if cols:
+        splits = tally.text_column(ctx.examples, col.SPLIT, "(none)")
+        rows = []
+        for name in cols:
+            values = tally.column(ctx.examples, name)
+            for split in ctx.splits:
+                nums = _numbers([v for v, s in zip(values, splits) if s == split])
+                rows.append([name, split, fmt_int(len(nums)), *_spread(nums)])
+        body += [h("h3", "Score columns on the kept examples"),
+                 table(["column", "split", "examples", "min", "median", "p95", "max"], rows, numeric=range(2, 7))]
+    else:
+        body.append(note("The kept examples carry no score columns."))
+    return Section("filter", title, h("div", body), lead)
 
 
 # --- PII -----------------------------------------------------------------------------------------
@@ -454,13 +615,47 @@ def pii_section(ctx: Ctx) -> Section:
                                           ", ".join(PII_KEYS), ").", kind="warn"), lead)
     counts = _by_count(_int_map(report[key]))
     if not counts or not any(n for _, n in counts):
-        return Section("pii", "PII", note("No PII or secrets found by the scrub stage."), lead)
+        return Section("pii", "PII", h("div", note("No PII or secrets found by the scrub stage."), _pii_setup(report)),
+                       lead)
     total = sum(n for _, n in counts)
     body = [table(["type", "replacements", "share"], [[t, fmt_int(n), fmt_share(n, total)] for t, n in counts]
                   + [[h("strong", "total"), fmt_int(total), ""]], numeric=(1, 2)),
             svg.hbar_chart([(t, n, "bar-pii") for t, n in counts], title="PII replacements by type"),
             note(f"From reports/scrub.json key {key}.")]
+    per_source = report.get("pii_by_source")
+    if isinstance(per_source, Mapping) and per_source:
+        types = [t for t, _ in counts]
+        rows = []
+        for src in sorted(per_source, key=str):
+            row = _int_map(per_source[src]) if isinstance(per_source[src], Mapping) else {}
+            types += [t for t in sorted(row) if t not in types]
+            rows.append((str(src), row))
+        body += [h("h3", "By source"),
+                 table(["source", *types, "total"],
+                       [[src, *[fmt_int(row.get(t, 0)) for t in types], fmt_int(sum(row.values()))] for src, row in rows],
+                       numeric=range(1, len(types) + 2))]
+    body.append(_pii_setup(report))
     return Section("pii", "PII", h("div", body), lead)
+
+
+def _pii_setup(report: Mapping[str, Any]) -> Safe:
+    """How scrub looked: mode, whether name/place detection (NER) ran, and a demo salt, in plain words."""
+    out: list[Any] = []
+    pairs = [(k, _value_text(report[k], 80)) for k in ("mode", "consistency", "examples_with_pii") if k in report]
+    detection = report.get("detection") if isinstance(report.get("detection"), Mapping) else {}
+    ner = detection.get("ner") if isinstance(detection.get("ner"), Mapping) else None
+    if ner is not None:
+        if ner.get("enabled") and ner.get("loaded", True):
+            pairs.append(("names and places (NER)", f"on, model {ner.get('model') or '?'}"))
+        else:
+            out.append(note("Names and places (NER) were not detected: ", str(ner.get("message") or "NER is off"),
+                            kind="warn"))
+    if detection.get("entities"):
+        pairs.append(("entity types looked for", _value_text(detection.get("entities"), 400)))
+    salt = report.get("salt") if isinstance(report.get("salt"), Mapping) else {}
+    if salt.get("demo"):
+        out.append(note(str(salt.get("note") or "A demo salt was used: surrogates protect nothing."), kind="warn"))
+    return h("div", kv_table(pairs) if pairs else None, out)
 
 
 # --- duplicates ----------------------------------------------------------------------------------
@@ -483,27 +678,137 @@ def _excerpt(row: Mapping[str, Any] | None, limit: int = 160) -> str:
     return cut + ("…" if more else "")
 
 
+SIMILARITY_KEYS = ("similarity", "jaccard", "ratio", "score", "cosine")
+MEMBERS_SHOWN = 12
+CONTRADICTIONS_SHOWN = 10
+
+
+def _similarity(details: Mapping[str, Any]) -> str:
+    for key in SIMILARITY_KEYS:
+        value = tally.clean(details.get(key))
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"{key} {_scalar_text(value)}"
+    return "–"
+
+
+def _cluster_members(c: tally.Cluster, kept_rows: Mapping[str, Mapping[str, Any]],
+                     dropped_rows: Mapping[str, Mapping[str, Any]], split_of: Mapping[str, str]) -> Safe:
+    """The members of one cluster: the kept ones (representative first), then the dropped duplicates."""
+    kept = sorted(c.kept, key=lambda o: (o != c.representative, o))
+    rows, classes = [], []
+    for oid in kept[:MEMBERS_SHOWN]:
+        row = kept_rows.get(oid, {})
+        rows.append([h("span", "kept" + (" · representative" if oid == c.representative else ""), class_="ok"),
+                     short_id(oid), _where(row) if row else "?", split_of.get(oid, "–"), "–",
+                     h("span", _excerpt(row), class_="excerpt")])
+        classes.append(None)
+    for oid in c.dropped[:max(MEMBERS_SHOWN - len(kept), 3)]:
+        row = dropped_rows.get(oid, {})
+        rows.append([h("span", "dropped", class_="bad"), short_id(oid), _where(row) if row else "?",
+                     row.get(col.RULE) or "–", _similarity(tally.parse_json(row.get(col.DETAILS))),
+                     h("span", _excerpt(row), class_="excerpt")])
+        classes.append("off")
+    shown = len(rows)
+    body = [table(["member", "unit", "where", "split / rule", "similarity", "excerpt"], rows, row_classes=classes)]
+    if c.size > shown:
+        body.append(note(f"… and {plural(c.size - shown, 'more member')}."))
+    return h("div", body)
+
+
+def _contradictions(ctx: Ctx) -> list[Any]:
+    """reports/contradictions.json (dedup), when given: the conflict sets, rendered as they are."""
+    report = ctx.extras.get("contradictions")
+    if report is None:
+        return [h("h3", "Contradictions"), note("No contradictions report (reports/contradictions.json) was given.")]
+    sets = _conflict_sets(report)
+    body: list[Any] = [h("h3", "Contradictions"),
+                       note("The same prompt with materially different answers: a model trained on both learns "
+                            "inconsistency.")]
+    if isinstance(report, Mapping):
+        scalars = [(k, _value_text(v)) for k, v in flatten({k: v for k, v in report.items()
+                                                             if not isinstance(v, (list, tuple))})]
+        if scalars:
+            body.append(kv_table(scalars))
+    if sets is None:
+        body.append(json_view(report))
+    elif not sets:
+        body.append(note("No contradictions found."))
+    else:
+        body.append(note(f"{plural(len(sets), 'conflict set')}; the first {fmt_int(min(len(sets), CONTRADICTIONS_SHOWN))} "
+                         "as recorded:"))
+        shown = sets[:CONTRADICTIONS_SHOWN]
+        if all(isinstance(x, Mapping) and isinstance(x.get("members"), list) for x in shown):
+            body.append(h("div", [_conflict_set(i, x) for i, x in enumerate(shown, 1)], class_="clusters"))
+        else:
+            body.append(json_view(shown))
+    return body
+
+
+def _conflict_set(i: int, conflict: Mapping[str, Any]) -> Safe:
+    """One conflict set of dedup's contradictions report: its prompt, then each member's answer."""
+    members = [m for m in conflict.get("members") or () if isinstance(m, Mapping)]
+    rows, classes = [], []
+    for m in members[:MEMBERS_SHOWN]:
+        decision = str(m.get("decision") or "?")
+        sim = tally.clean(m.get("answer_similarity"))
+        rows.append([h("span", decision, class_="ok" if decision == "kept" else "bad"), short_id(m.get(col.ORIGIN_ID)),
+                     _where(m), _scalar_text(sim) if sim is not None else "–",
+                     "yes" if m.get("conflicts") else "", h("span", _value_text(m.get("answer"), 200), class_="excerpt")])
+        classes.append(None if decision == "kept" else "off")
+    extra = f", prompt match: {conflict.get('prompt_match')}" if conflict.get("prompt_match") else ""
+    summary = f"Set {i}: {plural(len(members), 'member')}{extra}"
+    return h("details",
+             h("summary", summary, " · ", h("span", _value_text(conflict.get("prompt"), 120), class_="excerpt")),
+             table(["decision", "unit", "where", "answer similarity", "conflicts", "answer"], rows, row_classes=classes),
+             note(f"… and {plural(len(members) - MEMBERS_SHOWN, 'more member')}.") if len(members) > MEMBERS_SHOWN
+             else None,
+             open=i <= 3)
+
+
+def _conflict_sets(report: Any) -> list[Any] | None:
+    """The list of conflict sets in a contradictions report (a list, or the first list value), else None."""
+    if isinstance(report, list):
+        return report
+    if isinstance(report, Mapping):
+        for key in ("sets", "conflicts", "contradictions", "conflict_sets", "groups"):
+            if isinstance(report.get(key), list):
+                return report[key]
+        lists = [v for _, v in sorted(report.items(), key=lambda kv: str(kv[0])) if isinstance(v, list)]
+        if len(lists) == 1:
+            return lists[0]
+    return None
+
+
 def duplicates_section(ctx: Ctx) -> Section:
-    lead = "Near-duplicate clusters: kept members share a cluster_id; dropped members name the row they duplicate."
+    lead = ("Near-duplicate clusters, largest first: kept members share a cluster_id; dropped members name the "
+            "row they duplicate.")
+    title = "Duplicate clusters"
     if "dedup" not in ctx.enabled:
-        return Section("duplicates", "Duplicate clusters", not_enabled("dedup"), lead)
+        return Section("duplicates", title, not_enabled("dedup"), lead)
     found = tally.clusters(ctx.manifest, ctx.dropped)
     if not found:
-        return Section("duplicates", "Duplicate clusters", note("No cluster has more than one member."), lead)
+        body: list[Any] = [note("No cluster has more than one member.")]
+        return Section("duplicates", title, h("div", body, _contradictions(ctx)), lead)
     top = found[:TOP_CLUSTERS]
-    reps = {c.representative for c in top}
-    kept_rows = _rows_by_origin(ctx.examples, reps)
-    for oid, row in _rows_by_origin(ctx.manifest, reps - set(kept_rows)).items():
+    wanted = {o for c in top for o in c.kept}
+    kept_rows = _rows_by_origin(ctx.examples, wanted)
+    for oid, row in _rows_by_origin(ctx.manifest, wanted - set(kept_rows)).items():
         kept_rows[oid] = row
-    rows, classes = [], []
+    dropped_rows = _rows_by_origin(ctx.dropped, {o for c in top for o in c.dropped})
+    split_of = {o: str(row.get(col.SPLIT) or "–") for o, row in kept_rows.items()}
+    rows, classes, blocks = [], [], []
     for i, c in enumerate(top, 1):
         rep = kept_rows.get(c.representative, {})
         leak = len(c.splits) > 1
-        rows.append([fmt_int(i), short_id(c.representative), _where(rep) if rep else "(not kept)",
+        rows.append([h("a", fmt_int(i), href=f"#cluster-{i}"), short_id(c.representative),
+                     _where(rep) if rep else "(not kept)",
                      fmt_int(c.size), fmt_int(len(c.kept)), fmt_int(len(c.dropped)),
                      h("span", ", ".join(c.splits) or "–", class_="bad" if leak else None),
                      ", ".join(c.rules) or "–", h("span", _excerpt(rep), class_="excerpt")])
         classes.append("warn" if leak else None)
+        blocks.append(h("details", h("summary", f"Cluster {i}: {plural(c.size, 'member')} "
+                                               f"({fmt_int(len(c.kept))} kept, {fmt_int(len(c.dropped))} dropped)"),
+                        _cluster_members(c, kept_rows, dropped_rows, split_of), id=f"cluster-{i}", open=i <= 3))
     units = sum(c.size for c in found)
     leaks = sum(1 for c in found if len(c.splits) > 1)
     body = [note(f"{plural(len(found), 'cluster')} with more than one member, holding {plural(units, 'unit')}; "
@@ -514,7 +819,9 @@ def duplicates_section(ctx: Ctx) -> Section:
         body.append(note(f"Showing the {TOP_CLUSTERS} largest."))
     if leaks:
         body.append(note(f"{plural(leaks, 'cluster')} with kept members in more than one split.", kind="warn"))
-    return Section("duplicates", "Duplicate clusters", h("div", body), lead)
+    body += [h("h3", "Members"), h("div", blocks, class_="clusters")]
+    body += _contradictions(ctx)
+    return Section("duplicates", title, h("div", body), lead)
 
 
 # --- contamination -------------------------------------------------------------------------------
@@ -535,21 +842,29 @@ def contamination_section(ctx: Ctx) -> Section:
     details = [tally.parse_json(x) for x in tally.column(hits, col.DETAILS)]
     benchmarks = Counter(str(_first(d, BENCHMARK_KEYS) or "(unnamed)") for d in details)
     rules = Counter(tally.text_column(hits, col.RULE))
+    by_source = Counter(zip(tally.text_column(hits, col.SOURCE, "(unknown)"),
+                            (str(_first(d, BENCHMARK_KEYS) or "(unnamed)") for d in details)))
     oids = tally.text_column(hits, col.ORIGIN_ID)
     order = sorted(range(len(hits)), key=lambda i: (oids[i], i))[:CONTAMINATION_SAMPLES]
     sample_rows = []
     for i in order:
         row = {c: tally.clean(hits[c].iat[i]) for c in hits.columns}
         ngram = _first(details[i], NGRAM_KEYS)
+        item = _first(details[i], ITEM_KEYS)
         sample_rows.append([short_id(row.get(col.ORIGIN_ID)), _where(row),
                             str(_first(details[i], BENCHMARK_KEYS) or "–"),
+                            _value_text(item, 120) if item is not None else "–",
                             _value_text(ngram, 200) if ngram is not None else "–",
                             row.get(col.REASON) or "", h("span", row.get(col.PREVIEW) or "", class_="excerpt")])
     body = [note(f"{plural(len(hits), 'hit')}."),
             table(["benchmark", "hits"], [[b, fmt_int(n)] for b, n in _by_count(benchmarks)], numeric=(1,)),
             table(["rule", "hits"], [[r, fmt_int(n)] for r, n in _by_count(rules)], numeric=(1,)),
+            h("h3", "Hits per source"),
+            table(["source", "benchmark", "hits"],
+                  [[src, b, fmt_int(n)] for (src, b), n in sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))],
+                  numeric=(2,)),
             h("h3", f"First {plural(len(order), 'hit')} by origin_id"),
-            table(["unit", "where", "benchmark", "overlap", "reason", "preview"], sample_rows)]
+            table(["unit", "where", "benchmark", "item", "overlap", "reason", "preview"], sample_rows)]
     return Section("contamination", "Contamination", h("div", body), lead)
 
 
@@ -620,7 +935,8 @@ def drop_samples_section(ctx: Ctx) -> Section:
 
 SECTIONS = (
     version_section, funnel_section, split_balance_section, sources_section, token_section, turns_section,
-    labels_section, coverage_section, pii_section, duplicates_section, contamination_section, stages_section,
+    labels_section, coverage_section, filter_section, pii_section, duplicates_section, contamination_section,
+    stages_section,
     samples_section, drop_samples_section,
 )
 

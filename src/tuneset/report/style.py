@@ -67,6 +67,7 @@ svg.chart text { fill: var(--ink); font-size: 11px; font-family: inherit; }
 svg.chart text.tick { fill: var(--muted); font-size: 10px; }
 svg.chart .bar { fill: var(--accent); } svg.chart .bar-kept { fill: var(--kept); }
 svg.chart .bar-drop { fill: var(--drop); } svg.chart .bar-pii { fill: var(--pii); }
+svg.chart .bar-over { fill: var(--warn); }
 svg.chart .axis { stroke: var(--line); }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
 figure.hist-fig { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 8px; }

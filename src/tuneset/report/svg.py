@@ -43,8 +43,12 @@ def hbar_chart(items: Sequence[tuple[str, int, str]], *, title: str, width: int 
 
 
 def histogram(bins: Sequence[tuple[int, int]], *, bin_width: int, title: str, x_label: str,
-              width: int = 340, height: int = 170) -> Safe:
-    """Vertical bars for ``(bin_start, count)`` pairs of equal ``bin_width``, in the order given."""
+              width: int = 340, height: int = 170, overflow_at: int | None = None) -> Safe:
+    """Vertical bars for ``(bin_start, count)`` pairs of equal ``bin_width``, in the order given.
+
+    A bin starting at or after ``overflow_at`` is the open-ended last bin (``≥ overflow_at``), drawn
+    in the warning color.
+    """
     if not bins:
         return Safe("")
     left, right, top_pad, bottom = 36, 8, 10, 34
@@ -56,17 +60,22 @@ def histogram(bins: Sequence[tuple[int, int]], *, bin_width: int, title: str, x_
     for i, (start, count) in enumerate(bins):
         bh = plot_h * count / top
         x = left + i * slot
-        label = f"{fmt_int(start)}–{fmt_int(start + bin_width - 1)}" if bin_width > 1 else fmt_int(start)
+        over = overflow_at is not None and start >= overflow_at
+        if over:
+            label = f"≥ {fmt_int(start)}"
+        else:
+            label = f"{fmt_int(start)}–{fmt_int(start + bin_width - 1)}" if bin_width > 1 else fmt_int(start)
         bars.append(h(
             "rect",
             h("title", f"{label} {x_label}: {fmt_int(count)}"),
             x=_n(x + 0.5), y=_n(top_pad + plot_h - bh), width=_n(max(slot - 1, 0.5)), height=_n(bh),
-            class_="bar",
+            class_="bar bar-over" if over else "bar",
         ))
     # Ticks: the first bin, the last, and about three in between.
     step = max(1, len(bins) // 4)
     tick_idx = sorted(set(range(0, len(bins), step)) | {len(bins) - 1})
-    ticks = [h("text", fmt_int(bins[i][0]), x=_n(left + i * slot + slot / 2), y=_n(top_pad + plot_h + 13),
+    ticks = [h("text", ("≥" if overflow_at is not None and bins[i][0] >= overflow_at else "") + fmt_int(bins[i][0]),
+               x=_n(left + i * slot + slot / 2), y=_n(top_pad + plot_h + 13),
                text_anchor="middle", class_="tick") for i in tick_idx]
     axes = [
         h("line", x1=_n(left), y1=_n(top_pad + plot_h), x2=_n(left + plot_w), y2=_n(top_pad + plot_h), class_="axis"),

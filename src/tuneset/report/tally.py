@@ -21,6 +21,7 @@ from tuneset import schema as col
 
 PIPELINE_STAGES = ("ingest", "normalize", "scrub", "filter", "dedup", "decontaminate", "split", "export")
 HIST_TARGET_BINS = 20
+HIST_CAP_QUANTILE = 0.99  # histograms' regular bins end about here; longer values share an overflow bin
 
 
 _PLAIN = (str, int, list, dict, bool)
@@ -175,12 +176,25 @@ def nice_width(max_value: int, target_bins: int = HIST_TARGET_BINS) -> int:
 
 @dataclass(frozen=True)
 class TokenHist:
-    """Token-length histograms of every (split, kind) that has examples, on one shared bin width."""
+    """Token-length histograms of every (split, kind) that has examples, on one shared set of bins.
+
+    The regular bins run from 0 to about the 99th percentile of all lengths, so one huge outlier
+    does not squash every example into the first bar; longer examples are counted in one last
+    overflow bin that starts at ``overflow_at`` (None when no example is that long).
+    """
 
     bin_width: int
     bins: dict[tuple[str, str], list[tuple[int, int]]]  # (split, kind) -> [(bin_start, count)] from 0 up
     values: dict[tuple[str, str], list[int]]  # sorted n_tokens per (split, kind)
     missing: int  # kept examples with no n_tokens
+    overflow_at: int | None = None  # the overflow bin is the last of ``bins`` when set
+
+    def label(self, start: int) -> str:
+        """``0–49`` for a regular bin, ``≥ 1000`` for the overflow bin."""
+        if self.overflow_at is not None and start >= self.overflow_at:
+            return f"≥ {start:,}"
+        return f"{start:,}" if self.bin_width == 1 else f"{start:,}–{start + self.bin_width - 1:,}"
+
 
 
 def token_hist(manifest: pd.DataFrame) -> TokenHist:
@@ -194,16 +208,19 @@ def token_hist(manifest: pd.DataFrame) -> TokenHist:
             missing += 1
         else:
             values[(s, k)].append(n_int)
-    top = max((max(v) for v in values.values()), default=0)
+    pooled = sorted(v for vs in values.values() for v in vs)
+    top = quantile(pooled, HIST_CAP_QUANTILE) if pooled else 0
     width = nice_width(top)
     n_bins = top // width + 1
+    edge = n_bins * width
+    overflow_at = edge if pooled and pooled[-1] >= edge else None
     keys = [(s, k) for s in ordered([s for s, _ in values], splits) for k in ordered([k for _, k in values], kinds)
             if (s, k) in values]
     bins = {}
     for key in keys:
-        counts = Counter(n // width for n in values[key])
-        bins[key] = [(b * width, counts.get(b, 0)) for b in range(n_bins)]
-    return TokenHist(width, bins, {k: sorted(values[k]) for k in keys}, missing)
+        counts = Counter(min(n // width, n_bins) for n in values[key])
+        bins[key] = [(b * width, counts.get(b, 0)) for b in range(n_bins + (overflow_at is not None))]
+    return TokenHist(width, bins, {k: sorted(values[k]) for k in keys}, missing, overflow_at)
 
 
 def quantile(sorted_values: Sequence[int], q: float) -> int:
