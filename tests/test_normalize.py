@@ -87,7 +87,8 @@ def test_empty_frame_is_fine():
 
 def test_tool_turns_follow_the_assistant_call_that_requested_them(record_factory):
     ok = record_factory(locator="1")
-    ok[col.MESSAGES][1:1] = [message("assistant", None, tool_calls=[{"id": "c1"}]), message("tool", "42", tool_call_id="c1")]
+    call = {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
+    ok[col.MESSAGES][1:1] = [message("assistant", None, tool_calls=[call]), message("tool", "42", tool_call_id="c1")]
     stray = record_factory(locator="2")
     stray[col.MESSAGES].insert(1, message("tool", "42", tool_call_id="c1"))
     result = run([ok, stray])

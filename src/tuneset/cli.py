@@ -36,6 +36,27 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return sample.main(argv) or 0
 
 
+def _cmd_show(args: argparse.Namespace) -> int:
+    from tuneset import frames, tokens
+    from tuneset.templates import get_template
+    from tuneset.templates.show import find_example, format_example
+
+    target = config.load_section("target", config.read_params(args.params)) if Path(args.params).exists() \
+        else config.TargetConfig()
+    try:
+        counter = tokens.TokenCounter(args.tokenizer or target.tokenizer)
+        template = get_template(args.template or target.template, extra_markers=tokens.special_tokens(counter.enc))
+        if not Path(args.examples).exists():
+            raise LookupError(f"{args.examples} not found: run the pipeline first, or pass --examples PATH")
+        record = find_example(frames.read_parquet(args.examples), args.id)
+    except (LookupError, ValueError) as exc:
+        print(f"show: {exc}", file=sys.stderr)
+        return 1
+    color = sys.stdout.isatty() if args.color == "auto" else args.color == "always"
+    print(format_example(record, template, counter, color=color, token_view=args.tokens))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="tuneset", description="Build fine-tuning datasets people can trust.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -53,6 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--bench-dir", default="data/benchmarks/sample")
     s.add_argument("--seed", type=int, default=20261122)
     s.set_defaults(func=_cmd_sample)
+
+    w = sub.add_parser("show", help="print an example rendered with a chat template, trained spans marked")
+    w.add_argument("id", help="example_id or origin_id, or a unique prefix of at least 8 hex characters")
+    w.add_argument("--template", help="chatml, llama3, mistral, gemma or a .jinja path (default: target.template)")
+    w.add_argument("--tokenizer", help="o200k_base, cl100k_base, llama3 or qwen3 (default: target.tokenizer)")
+    w.add_argument("--examples", default="data/final/examples.parquet")
+    w.add_argument("--params", default="params.yaml")
+    w.add_argument("--tokens", action="store_true", help="also list every token with its id and whether it is trained")
+    w.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    w.set_defaults(func=_cmd_show)
+
+    from tuneset.audit.cli import add_commands as add_audit_commands  # explain, diff, models, forget
+
+    add_audit_commands(sub)
     return ap
 
 

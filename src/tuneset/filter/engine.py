@@ -1,0 +1,150 @@
+"""The rule engine of the filter stage: score every example, keep or drop, keep the score.
+
+A filter rule is a frozen dataclass (its fields are its parameters, hashed into its fingerprint)
+with two vectorized methods: ``score(df)`` returns one number per example, ``keep(score)`` the
+decision (True = keep). Every rule runs on every example, so the scores are complete:
+
+- kept examples carry each score as a ``score__<rule>`` column, so a threshold can be changed and
+  judged without recomputing anything;
+- a dropped example's reason is its *first* failing rule in config order, and its ``details``
+  hold that rule's score and parameters plus every rule's score;
+- the report counts, per rule, every example that failed it (``failed_by_rule``) and those for
+  which it was the first failure (``dropped_by_rule``, which adds up to the rows dropped).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from tuneset import ledger
+from tuneset import schema as col
+from tuneset.config import ConfigError
+from tuneset.rules import REGISTRY, Rule
+
+STAGE = "filter"
+SCORE_PREFIX = "score__"
+
+
+@dataclass(frozen=True)
+class FilterRule(Rule):
+    """Base of the filter rules (not registered): a vectorized score and a keep decision."""
+
+    stage: ClassVar[str] = STAGE
+
+    def score(self, df: pd.DataFrame) -> pd.Series:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def keep(self, score: pd.Series) -> pd.Series:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def reason(self, score: Any, row: Mapping[str, Any]) -> str:
+        """Why an example with this score fails (never quoting its text)."""
+        return f"score {score} fails {self.name} ({self.params()})"
+
+    @classmethod
+    def from_config(cls, params: Mapping[str, Any], context: Mapping[str, Any]) -> FilterRule:
+        """The rule from its config entry; ``context`` holds stage-wide values (target settings)
+        a rule may take as defaults."""
+        return cls(**params)
+
+
+def filter_rules() -> dict[str, type[FilterRule]]:
+    """Every registered filter rule by name."""
+    return {name: cls for name, cls in sorted(REGISTRY.items())
+            if isinstance(cls, type) and issubclass(cls, FilterRule)}
+
+
+def build_rules(specs: Sequence[Mapping[str, Any]], context: Mapping[str, Any] | None = None,
+                required: Sequence[str] = ()) -> list[FilterRule]:
+    """Rules from config entries ``{rule: name, <param>: value}``, in order, with the ``required``
+    rules put first when the config does not list them. Unknown names and parameters are errors."""
+    known = filter_rules()
+    names = [str(s.get("rule")) for s in specs]
+    specs = [{"rule": r} for r in required if r not in names] + list(specs)
+    rules: list[FilterRule] = []
+    for i, spec in enumerate(specs):
+        name = spec.get("rule")
+        if name not in known:
+            raise ConfigError(f"filter.rules[{i}].rule: {name!r} is not a filter rule; known: {', '.join(known)}")
+        cls = known[name]
+        params = {k: v for k, v in spec.items() if k != "rule"}
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(params) - fields)
+        if unknown:
+            raise ConfigError(f"filter.rules[{i}] ({name}): unknown parameter(s) {unknown}; "
+                              f"{name} takes {sorted(fields) or 'none'}")
+        try:
+            rule = cls.from_config(params, context or {})
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"filter.rules[{i}] ({name}): {exc}") from None
+        if any(r.name == rule.name for r in rules):
+            raise ConfigError(f"filter.rules[{i}]: {name} is listed twice; its score column would be ambiguous")
+        rules.append(rule)
+    return rules
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready score: numpy scalars unwrapped, floats rounded to 5 digits, NaN and NA as null."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return None if math.isnan(v) else round(v, 5)
+    return value
+
+
+@dataclass
+class RuleOutcome:
+    kept: pd.DataFrame
+    dropped: pd.DataFrame
+    failed_by_rule: dict[str, int]
+    dropped_by_rule: dict[str, int]
+
+
+def apply_rules(df: pd.DataFrame, rules: Sequence[FilterRule]) -> RuleOutcome:
+    """Score ``df`` with every rule; kept rows get ``score__<rule>`` columns, dropped rows a ledger entry."""
+    index = df.index
+    scores: dict[str, pd.Series] = {}
+    fails: dict[str, pd.Series] = {}
+    for rule in rules:
+        s = rule.score(df)
+        s = pd.Series(np.asarray(s), index=index) if not isinstance(s, pd.Series) else s.set_axis(index)
+        k = rule.keep(s)
+        k = pd.Series(np.asarray(k), index=index) if not isinstance(k, pd.Series) else k.set_axis(index)
+        scores[rule.name] = s
+        fails[rule.name] = ~k.fillna(False).astype(bool)
+    first = pd.Series([None] * len(df), index=index, dtype=object)
+    for rule in rules:
+        first[fails[rule.name] & first.isna()] = rule.name
+    kept_mask = first.isna()
+    kept = df[kept_mask].assign(**{SCORE_PREFIX + name: s[kept_mask] for name, s in scores.items()})
+    by_name = {r.name: r for r in rules}
+    rows = []
+    if (~kept_mask).any():
+        bad = df[~kept_mask]
+        for (idx, record), name in zip(bad.iterrows(), first[~kept_mask]):
+            rule = by_name[name]
+            score = plain(scores[name].at[idx])
+            rec = record.to_dict()
+            details = {"score": score, "params": rule.params(),
+                       "scores": {n: plain(scores[n].at[idx]) for n in scores}}
+            rows.append(ledger.dropped_row(rec, stage=STAGE, rule=rule, details=details,
+                                           reason=f"{rec.get(col.SOURCE_FILE)} {rec.get(col.LOCATOR)}: "
+                                                  f"{rule.reason(score, rec)}"))
+    return RuleOutcome(
+        kept=kept.reset_index(drop=True),
+        dropped=(dropped := ledger.dropped_frame(rows)),
+        failed_by_rule={r.name: int(fails[r.name].sum()) for r in rules},
+        dropped_by_rule=ledger.rule_counts(dropped),
+    )

@@ -1,0 +1,151 @@
+"""Normalize: canonical roles, repaired text, and the structural checks every example must pass.
+
+Text repair is ftfy's mojibake fix, a Unicode normal form (NFC by default) and trimming of
+surrounding whitespace. Each structural check is a named, versioned rule (modules ``structure``,
+``content``, ``tools``, ``answers``, ``preference``); the first one an example fails, in the order
+of :func:`structure_rules`, is the reason it is dropped, and every drop is counted by rule. The
+report adds the dataset's consistency (system prompts, turn counts) and the preference pairs whose
+swapped twin is also present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from tuneset import ledger
+from tuneset import schema as col
+from tuneset.config import ConfigError, NormalizeConfig
+from tuneset.frames import records_frame
+from tuneset.normalize.answers import JsonAnswer
+from tuneset.normalize.base import STAGE, StructureRule, facts
+from tuneset.normalize.consistency import consistency
+from tuneset.normalize.content import DEFAULT_SPECIAL_TOKENS, ContentType, ControlCharacters, StraySpecialTokens
+from tuneset.normalize.preference import DistinctResponses, swapped_pairs
+from tuneset.normalize.structure import (
+    FinalAssistantTurn,
+    HasUserTurn,
+    KnownRoles,
+    NonEmptyContent,
+    NonEmptyResponses,
+    PromptEndsWithUser,
+    RoleOrder,
+    SystemPromptPolicy,
+)
+from tuneset.normalize.text import (
+    ROLE_ALIASES,
+    apply_system_policy,
+    canonical_role,
+    normalize_messages,
+    repair_messages,
+    repair_text,
+)
+from tuneset.normalize.tools import ToolCallArguments, ToolCallDeclared, ToolCallFormat, ToolCallIds, ToolsDeclaration
+from tuneset.records import compute_example_id
+
+
+def structure_rules(cfg: NormalizeConfig) -> list[StructureRule]:
+    """The checks in the order they are applied; the first failure is the recorded reason."""
+    policy = cfg.system_prompt if not cfg.system_prompt.startswith("inject:") else "keep"
+    return [
+        KnownRoles(), ContentType(), ControlCharacters(),
+        StraySpecialTokens(tokens=DEFAULT_SPECIAL_TOKENS + tuple(t for t in cfg.extra_special_tokens
+                                                                 if t not in DEFAULT_SPECIAL_TOKENS)),
+        HasUserTurn(), RoleOrder(), FinalAssistantTurn(), PromptEndsWithUser(), NonEmptyResponses(), NonEmptyContent(),
+        ToolsDeclaration(), ToolCallFormat(), ToolCallIds(), ToolCallDeclared(), ToolCallArguments(),
+        JsonAnswer(schemas=dict(cfg.json_answers)), DistinctResponses(),
+        SystemPromptPolicy(policy=policy),
+    ]
+
+
+@dataclass
+class NormalizeResult:
+    examples: pd.DataFrame
+    dropped: pd.DataFrame
+    report: dict[str, Any]
+
+
+def check_config(cfg: NormalizeConfig) -> None:
+    """Raise ConfigError for settings only the rules can judge (the JSON Schemas of json_answers)."""
+    why = JsonAnswer(schemas=dict(cfg.json_answers)).validate()
+    if why:
+        raise ConfigError(why)
+
+
+def normalize(df: pd.DataFrame, cfg: NormalizeConfig, progress: Callable[[int], None] | None = None) -> NormalizeResult:
+    """Repair text, canonicalize roles, and drop structurally invalid examples.
+
+    ``example_id`` is recomputed for every example whose content normalize changed; an unchanged
+    example keeps the id ingest computed from the same canonical content. Rules are tried in order
+    and skip records that one pass over the record (:func:`facts`) proves they pass.
+    """
+    check_config(cfg)
+    rules = structure_rules(cfg)
+    # Rules whose fast path is the default (always needed) are called without asking.
+    by_kind = {kind: [(r, None if type(r).needed is StructureRule.needed else r.needed, r.check)
+                      for r in rules if kind in r.kinds] for kind in col.KINDS}
+    all_rules = [(r, r.needed, r.check) for r in rules]
+    n = len(df)
+    column = {c: (df[c].tolist() if c in df.columns else [None] * n)
+              for c in (col.KIND, col.MESSAGES, col.CHOSEN, col.REJECTED, col.TOOLS, col.SOURCE, col.EXAMPLE_ID)}
+    out: dict[str, list[Any]] = {col.MESSAGES: [], col.CHOSEN: [], col.REJECTED: [], col.EXAMPLE_ID: []}
+    keep = [True] * n
+    dropped: list[dict[str, Any]] = []
+    changed = 0
+    for i in range(n):
+        messages, c1 = repair_messages(column[col.MESSAGES][i], cfg)
+        messages = messages or []
+        injected = apply_system_policy(messages, cfg)
+        chosen, c2 = repair_messages(column[col.CHOSEN][i], cfg)
+        rejected, c3 = repair_messages(column[col.REJECTED][i], cfg)
+        view = {col.KIND: column[col.KIND][i], col.MESSAGES: injected, col.CHOSEN: chosen, col.REJECTED: rejected,
+                col.TOOLS: column[col.TOOLS][i], col.SOURCE: column[col.SOURCE][i]}
+        eid = column[col.EXAMPLE_ID][i]
+        if c1 or c2 or c3 or injected is not messages or not eid:
+            new_eid = compute_example_id(view)
+            changed += new_eid != eid
+            eid = new_eid
+        record_facts = facts(view)
+        failure = None
+        for rule, needed, check in by_kind.get(view[col.KIND], all_rules):
+            if needed is None or needed(record_facts):
+                why = check(view)
+                if why:
+                    failure = (rule, why)
+                    break
+        if failure:
+            rule, why = failure
+            keep[i] = False
+            record = {**df.iloc[i].to_dict(), **view, col.EXAMPLE_ID: eid}
+            dropped.append(ledger.dropped_row(record, stage=STAGE, rule=rule,
+                                              reason=f"{record.get(col.SOURCE_FILE)} {record.get(col.LOCATOR)}: {why}"))
+        else:
+            out[col.MESSAGES].append(injected)
+            out[col.CHOSEN].append(chosen)
+            out[col.REJECTED].append(rejected)
+            out[col.EXAMPLE_ID].append(eid)
+        if progress and (i + 1) % 10000 == 0:
+            progress(i + 1)
+    kept = df[pd.Series(keep, index=df.index, dtype=bool)].reset_index(drop=True) if n else df.copy()
+    kept = kept.assign(**{c: pd.Series(values, dtype=object) for c, values in out.items()})
+    kept = records_frame(kept.to_dict("records"), columns=list(df.columns)) if kept.empty else kept[list(df.columns)]
+    dropped_df = ledger.dropped_frame(dropped)
+    report = {
+        "rows_in": int(n),
+        "rows_out": int(len(kept)),
+        "content_changed": int(changed),
+        "dropped_by_rule": ledger.rule_counts(dropped_df),
+        "rules": [r.describe() for r in rules],
+        "consistency": consistency(kept, system_policy=cfg.system_prompt),
+        "preference": swapped_pairs(kept),
+    }
+    return NormalizeResult(kept, dropped_df, report)
+
+
+__all__ = [
+    "ROLE_ALIASES", "STAGE", "NormalizeResult", "StructureRule", "canonical_role", "check_config", "consistency",
+    "normalize", "normalize_messages", "repair_text", "structure_rules", "swapped_pairs",
+]

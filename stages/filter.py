@@ -1,0 +1,61 @@
+"""Stage filter: count the tokens of each rendered example, apply the declared rules (each failure a
+named drop with its score), and report the token budget. Reads and writes batch by batch."""
+
+import argparse
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from tuneset import config, frames, ledger, stagekit
+from tuneset import schema as col
+from tuneset.filter import FilterRun
+
+STAGE = "filter"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--params", default="params.yaml")
+    ap.add_argument("--input", default="data/scrub/examples.parquet")
+    ap.add_argument("--out", default="data/filter")
+    ap.add_argument("--report", default="reports/filter.json")
+    ap.add_argument("--suite", default="expectations/filtered.json")
+    ap.add_argument("--dropped-suite", default="expectations/dropped.json")
+    args = ap.parse_args()
+    stagekit.quiet_environment()
+    params = config.read_params(args.params)
+    run = FilterRun(config.load_section("filter", params), config.load_section("target", params))
+    out = Path(args.out)
+    with stagekit.timed(STAGE) as timing:
+        progress = stagekit.progress(STAGE, pq.ParquetFile(args.input).metadata.num_rows)
+        sink = empty = None
+        dropped = []
+        for batch in frames.iter_frames(args.input):
+            base = run.rows_in
+            kept, drops = run.add(batch, progress=lambda done, base=base: progress(base + done))
+            if sink is None:
+                empty = kept.iloc[0:0]
+                sink = frames.ParquetSink(out / "examples.parquet", list(kept.columns), run.output_types(kept))
+            sink.write_frame(kept)
+            dropped.append(drops)
+        if sink is None:  # no rows at all: an empty table with the output columns
+            empty, _ = run.add(frames.read_parquet(args.input))
+            sink = frames.ParquetSink(out / "examples.parquet", list(empty.columns), run.output_types(empty))
+        sink.close(empty_like=empty)
+        timing["rows"] = run.rows_in
+        dropped_df = ledger.concat_dropped(dropped)
+        frames.write_parquet(dropped_df, out / "dropped.parquet", col.DROPPED_TYPES)
+        report = run.report()
+        stagekit.write_json(args.report, report)
+        t = report["tokens"]
+        stagekit.log(STAGE, f"{report['rows_in']} in, {report['rows_out']} kept, dropped {report['dropped_by_rule']}; "
+                            f"{t['tokenizer']}/{t['template']} tokens {t['n_tokens']}, "
+                            f"{t['training']['tokens_per_epoch']:,} per epoch")
+        stagekit.gate(STAGE, out / "examples.parquet", args.suite, "reports/gates/filtered.json")
+        stagekit.gate(STAGE, dropped_df, args.dropped_suite, "reports/gates/filter_dropped.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
