@@ -57,6 +57,18 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from tuneset.filter import catalogue
+
+    entries = catalogue.catalogue(args.stage)
+    if not entries:
+        print(f"rules: no rules of stage {args.stage!r}", file=sys.stderr)
+        return 1
+    fmt = {"text": catalogue.format_text, "markdown": catalogue.format_markdown, "json": catalogue.format_json}
+    sys.stdout.write(fmt[args.format](entries))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="tuneset", description="Build fine-tuning datasets people can trust.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -84,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--tokens", action="store_true", help="also list every token with its id and whether it is trained")
     w.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     w.set_defaults(func=_cmd_show)
+
+    r = sub.add_parser("rules", help="print the catalogue of rules (name, version, documentation, parameters)")
+    r.add_argument("--stage", help="only the rules of this stage (ingest, normalize, scrub, filter, dedup, ...)")
+    r.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    r.set_defaults(func=_cmd_rules)
 
     from tuneset.audit.cli import add_commands as add_audit_commands  # explain, diff, models, forget
 
