@@ -12,6 +12,9 @@ export GX_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 export TUNESET_CACHE_DIR := $(CURDIR)/.cache/tuneset
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# The PII salt keys surrogates and exclusion hashes. This public demo key is for the bundled sample
+# only: set TUNESET_PII_SALT in your environment (never in conf/) for real data.
+export TUNESET_PII_SALT ?= tuneset-public-demo-salt-not-a-secret
 
 .PHONY: help setup demo test test-fast bench config plots
 

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 
 from tuneset import config, export, frames, ledger, stagekit, tokens
 from tuneset import schema as col
+from tuneset.audit import index as audit_index
 
 STAGE = "export"
 
@@ -24,6 +25,8 @@ def main() -> int:
     ap.add_argument("--input", default="data/split/examples.parquet")
     ap.add_argument("--ingested", default="data/ingest/examples.parquet")
     ap.add_argument("--dropped", nargs="+", required=True, help="every stage's dropped.parquet")
+    ap.add_argument("--stage-outputs", nargs="*", default=[],
+                    help="data/<stage>/examples.parquet of content-changing stages, in order (for explain)")
     ap.add_argument("--out", default="data/final")
     ap.add_argument("--salt-fingerprint", default="data/salt.fingerprint")
     ap.add_argument("--suite", default="expectations/manifest.json")
@@ -66,6 +69,8 @@ def main() -> int:
         frames.write_parquet(manifest, out / "manifest.parquet")
         dropped = ledger.concat_dropped(frames.read_parquet(p) for p in args.dropped)
         frames.write_parquet(dropped, out / "dropped.parquet", col.DROPPED_TYPES)
+        audit_index.export_index(out / audit_index.INDEX_DIR, manifest, dropped, out / "examples.parquet",
+                                 audit_index.read_stage_outputs(args.stage_outputs))
         ingested = pq.read_table(args.ingested, columns=[col.ORIGIN_ID]).column(col.ORIGIN_ID).to_pylist()
         raw_ids = ingested + dropped.loc[dropped[col.STAGE] == "ingest", col.ORIGIN_ID].tolist()
         salt_path = Path(args.salt_fingerprint)

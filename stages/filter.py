@@ -1,5 +1,6 @@
 """Stage filter: count the tokens of each rendered example, apply the declared rules (each failure a
-named drop with its score), and report the token budget. Reads and writes batch by batch."""
+named drop with its score), label the kept examples, cap over-full labels (filter.balance), and
+report the token budget, the score distributions and the coverage. Reads and writes batch by batch."""
 
 import argparse
 import sys
@@ -20,6 +21,7 @@ def main() -> int:
     ap.add_argument("--input", default="data/scrub/examples.parquet")
     ap.add_argument("--out", default="data/filter")
     ap.add_argument("--report", default="reports/filter.json")
+    ap.add_argument("--coverage", default="reports/coverage.json")
     ap.add_argument("--suite", default="expectations/filtered.json")
     ap.add_argument("--dropped-suite", default="expectations/dropped.json")
     args = ap.parse_args()
@@ -27,6 +29,8 @@ def main() -> int:
     params = config.read_params(args.params)
     run = FilterRun(config.load_section("filter", params), config.load_section("target", params))
     out = Path(args.out)
+    # With balance caps the kept rows are written once, then re-read through the caps.
+    first = out / "_before_balance.parquet" if run.balancing else out / "examples.parquet"
     with stagekit.timed(STAGE) as timing:
         progress = stagekit.progress(STAGE, pq.ParquetFile(args.input).metadata.num_rows)
         sink = empty = None
@@ -36,22 +40,34 @@ def main() -> int:
             kept, drops = run.add(batch, progress=lambda done, base=base: progress(base + done))
             if sink is None:
                 empty = kept.iloc[0:0]
-                sink = frames.ParquetSink(out / "examples.parquet", list(kept.columns), run.output_types(kept))
+                sink = frames.ParquetSink(first, list(kept.columns), run.output_types(kept))
             sink.write_frame(kept)
             dropped.append(drops)
         if sink is None:  # no rows at all: an empty table with the output columns
             empty, _ = run.add(frames.read_parquet(args.input))
-            sink = frames.ParquetSink(out / "examples.parquet", list(empty.columns), run.output_types(empty))
+            sink = frames.ParquetSink(first, list(empty.columns), run.output_types(empty))
         sink.close(empty_like=empty)
+        if run.balancing:
+            run.decide_balance()
+            final = frames.ParquetSink(out / "examples.parquet", sink.columns, sink.types)
+            for batch in frames.iter_frames(first):
+                stay, capped = run.cap(batch)
+                final.write_frame(stay)
+                dropped.append(capped)
+            final.close(empty_like=empty)
+            first.unlink()
         timing["rows"] = run.rows_in
         dropped_df = ledger.concat_dropped(dropped)
         frames.write_parquet(dropped_df, out / "dropped.parquet", col.DROPPED_TYPES)
         report = run.report()
         stagekit.write_json(args.report, report)
+        coverage = run.coverage_report()
+        stagekit.write_json(args.coverage, coverage)
         t = report["tokens"]
         stagekit.log(STAGE, f"{report['rows_in']} in, {report['rows_out']} kept, dropped {report['dropped_by_rule']}; "
                             f"{t['tokenizer']}/{t['template']} tokens {t['n_tokens']}, "
-                            f"{t['training']['tokens_per_epoch']:,} per epoch")
+                            f"{t['training']['tokens_per_epoch']:,} per epoch; "
+                            f"coverage: {len(coverage['labels'])} labels, {len(coverage['gaps'])} gaps")
         stagekit.gate(STAGE, out / "examples.parquet", args.suite, "reports/gates/filtered.json")
         stagekit.gate(STAGE, dropped_df, args.dropped_suite, "reports/gates/filter_dropped.json")
     return 0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tuneset import config, frames, ledger, stagekit
 from tuneset import schema as col
+from tuneset.audit.exclude import ExclusionFilter, ExclusionKeyError, exclude_quarantined, exclusion_key
 from tuneset.ingest import discover, ingest_file
 from tuneset.records import SourceInfo
 
@@ -22,7 +23,8 @@ def main() -> int:
     ap.add_argument("--dropped-suite", default="expectations/dropped.json")
     args = ap.parse_args()
     stagekit.quiet_environment()
-    sources = config.load_sources(config.read_params(args.params))
+    params = config.read_params(args.params)
+    sources = config.load_sources(params)
     repo = Path.cwd()
     with stagekit.timed(STAGE) as timing:
         files, warnings = discover(Path(args.raw), repo, sources)
@@ -31,11 +33,16 @@ def main() -> int:
         out = Path(args.out)
         # Files come in sorted path order and units in file order, so batches are written already sorted.
         sink = frames.ParquetSink(out / "examples.parquet")
+        try:  # the exclusion list (deletion requests, takedowns) applies before anything else
+            exclusions = ExclusionFilter(config.load_section("exclude", params), exclusion_key(), sink.write_frame)
+        except ExclusionKeyError as exc:
+            stagekit.log(STAGE, f"ERROR: {exc}")
+            return 1
         quarantine, per_file = [], {}
         for path, source, spec in files:
             rel = path.resolve().relative_to(repo.resolve()).as_posix()
             info = SourceInfo(source=source, source_file=rel, origin=spec.origin, license=spec.license)
-            result = ingest_file(path, info, spec, sink=sink.write_records)
+            result = ingest_file(path, info, spec, sink=exclusions)
             quarantine += result.quarantine
             per_file[rel] = {"source": source, "container": result.container, "format": result.format,
                              "units": result.units, "records": result.units - len(result.quarantine),
@@ -43,7 +50,7 @@ def main() -> int:
             stagekit.log(STAGE, f"{rel}: {result.format}, {result.units} units, {len(result.quarantine)} quarantined")
         sink.close()
         kept = sink.rows
-        dropped = ledger.dropped_frame(quarantine)
+        dropped = exclude_quarantined(ledger.dropped_frame(quarantine + exclusions.dropped), exclusions.cfg)
         timing["rows"] = kept + len(dropped)
         frames.write_parquet(dropped, out / "dropped.parquet", col.DROPPED_TYPES)
         stagekit.write_json(args.report, {

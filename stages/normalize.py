@@ -1,12 +1,19 @@
-"""Stage normalize: canonical roles, repaired text, structural checks (each failure a named drop)."""
+"""Stage normalize: canonical roles, repaired text, structural checks (each failure a named drop).
+
+The input streams through in batches: each batch is normalized on its own and appended to the output
+in input order, and the report's whole-dataset figures come from the batches' merged counters, so
+memory holds one batch, the drops and those counters, not the table.
+"""
 
 import argparse
 import sys
 from pathlib import Path
 
-from tuneset import config, frames, stagekit
+import pyarrow.parquet as pq
+
+from tuneset import config, frames, ledger, stagekit
 from tuneset import schema as col
-from tuneset.normalize import normalize
+from tuneset.normalize import NormalizeStats, check_config, normalize
 
 STAGE = "normalize"
 
@@ -19,21 +26,34 @@ def main() -> int:
     ap.add_argument("--report", default="reports/normalize.json")
     ap.add_argument("--suite", default="expectations/normalized.json")
     ap.add_argument("--dropped-suite", default="expectations/dropped.json")
+    ap.add_argument("--batch-rows", type=int, default=50_000, help="rows per batch (memory holds one batch)")
     args = ap.parse_args()
     stagekit.quiet_environment()
     cfg = config.load_section("normalize", config.read_params(args.params))
+    check_config(cfg)
     with stagekit.timed(STAGE) as timing:
-        df = frames.read_parquet(args.input)
-        timing["rows"] = len(df)
-        result = normalize(df, cfg, progress=stagekit.progress(STAGE, len(df)))
+        total = pq.read_metadata(args.input).num_rows
+        timing["rows"] = total
+        columns = frames.parquet_columns(args.input)
         out = Path(args.out)
-        frames.write_parquet(result.examples, out / "examples.parquet")
-        frames.write_parquet(result.dropped, out / "dropped.parquet", col.DROPPED_TYPES)
-        stagekit.write_json(args.report, result.report)
-        stagekit.log(STAGE, f"{result.report['rows_in']} in, {result.report['rows_out']} kept, "
-                            f"dropped {result.report['dropped_by_rule']}")
-        stagekit.gate(STAGE, result.examples, args.suite, "reports/gates/normalized.json")
-        stagekit.gate(STAGE, result.dropped, args.dropped_suite, "reports/gates/normalize_dropped.json")
+        sink = frames.ParquetSink(out / "examples.parquet", columns)
+        stats, dropped = NormalizeStats(), []
+        with stagekit.progress(STAGE, total) as bar:
+            for batch in frames.iter_frames(args.input, args.batch_rows):
+                done = stats.rows_in
+                result = normalize(batch, cfg, progress=lambda n, done=done: bar(done + n))
+                sink.write_frame(result.examples)
+                dropped.append(result.dropped)
+                stats.merge(result.stats)
+                bar(stats.rows_in)
+        sink.close(empty_like=frames.records_frame([], columns))
+        dropped = ledger.concat_dropped(dropped)
+        frames.write_parquet(dropped, out / "dropped.parquet", col.DROPPED_TYPES)
+        report = stats.report(cfg)
+        stagekit.write_json(args.report, report)
+        stagekit.log(STAGE, f"{report['rows_in']} in, {report['rows_out']} kept, dropped {report['dropped_by_rule']}")
+        stagekit.gate(STAGE, out / "examples.parquet", args.suite, "reports/gates/normalized.json")
+        stagekit.gate(STAGE, dropped, args.dropped_suite, "reports/gates/normalize_dropped.json")
     return 0
 
 

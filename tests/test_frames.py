@@ -24,3 +24,24 @@ def test_writes_are_byte_identical_and_empty_frames_work(tmp_path, record_factor
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
     frames.write_parquet(frames.records_frame([]), tmp_path / "e.parquet")
     assert frames.read_parquet(tmp_path / "e.parquet").columns.tolist() == list(col.RECORD_COLUMNS)
+
+
+def test_read_frames_share_repeated_strings_and_release_nested_values(tmp_path, record_factory):
+    import gc
+    import sys
+
+    from tuneset.gate import flat_view
+
+    rows = [record_factory(locator=str(i), user=f"Question {i}?") for i in range(4)]
+    rows[1][col.TOOLS] = "[]"
+    frames.write_parquet(frames.records_frame(rows), tmp_path / "x.parquet")
+    df = frames.read_parquet(tmp_path / "x.parquet")
+    assert df[col.TOOLS].tolist() == [None, "[]", None, None]
+    assert df[col.SOURCE_FILE].iat[0] is df[col.SOURCE_FILE].iat[3]  # one object per distinct value
+    assert df[col.LOCATOR].tolist() == ["0", "1", "2", "3"]
+    messages = df[col.MESSAGES].iat[0]
+    view = flat_view(df)
+    del df
+    gc.collect()
+    assert sys.getrefcount(messages) == 2  # the flat view does not keep the batch's messages alive
+    assert view[col.MESSAGES].tolist() == [2, 2, 2, 2]

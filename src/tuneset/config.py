@@ -76,13 +76,82 @@ class NormalizeConfig:
 
 
 @dataclass
+class TaxonomyClassConfig:
+    """One value of a keyword/regex taxonomy label."""
+
+    value: str = _f("", "the label value given when this class matches")
+    keywords: list[str] = _f([], "words or phrases, matched case-insensitively as whole words")
+    patterns: list[str] = _f([], "regular expressions, searched case-insensitively")
+
+
+@dataclass
+class TaxonomyConfig:
+    """A label computed from the text: the first class (in order) whose keywords or patterns match."""
+
+    text: str = _f("question", "what is searched: question (last user turn), prompt, answer or both (question + answer)")
+    classes: list[TaxonomyClassConfig] = _f([], "classes in priority order")
+    default: str = _f("", "value when no class matches; empty: no label")
+
+
+@dataclass
+class LabelsConfig:
+    """Labels written into the labels column of kept examples (coverage, stratification, the data card)."""
+
+    fields: dict[str, str] = _f({}, "label name <- source field (a label, a meta key, meta.a.b, or a column such as source)")
+    values: dict[str, dict[str, str]] = _f({}, "label name -> {source value: label value}, e.g. {intent: {Refunds: refund}}")
+    derived: list[str] = _f(["length_bucket", "has_tools", "turns"],
+                            "labels computed from the example: length_bucket, has_tools, turns, kind, origin, source")
+    length_edges: list[int] = _f([256, 1024, 4096], "n_tokens bucket edges of length_bucket (0-255, 256-1023, ...)")
+    max_turns: int = _f(5, "turns label values stop at this number (5+)")
+    taxonomies: dict[str, TaxonomyConfig] = _f({}, "label name -> keyword/regex taxonomy computed from the text")
+
+
+@dataclass
+class CoverageTargetConfig:
+    """A coverage target: every listed value of a label (or label pair) should have this many examples."""
+
+    label: str = _f("", "the label, e.g. intent")
+    values: list[str] = _f([], "values expected; empty: the values seen")
+    min_count: int = _f(0, "examples wanted per value (cell)")
+    min_share: float = _f(0.0, "share of the examples wanted per value (cell), 0..1")
+    by: str = _f("", "a second label: one cell per (value, by value), e.g. intent by language")
+    by_values: list[str] = _f([], "values of `by` expected; empty: the values seen")
+
+
+@dataclass
+class CoverageConfig:
+    """The coverage matrix (reports/coverage.json): counts by label and label pair, targets, gaps."""
+
+    labels: list[str] = _f([], "labels in the matrix; empty: every label of the kept examples")
+    pairs: list[list[str]] = _f([], "label pairs crossed, e.g. [[intent, channel]]; empty: every pair of labels "
+                                    "having at most pair_max_values values")
+    max_values: int = _f(100, "values listed per label (most frequent first); the rest are summed as other")
+    pair_max_values: int = _f(20, "labels with more values are not crossed unless listed in pairs")
+    targets: list[CoverageTargetConfig] = _f([], "targets with fill rates; cells under target are listed as gaps")
+
+
+@dataclass
+class BalanceCapConfig:
+    """A cap on the examples of each value of one label; capped rows are dropped (rule balance_cap)."""
+
+    label: str = _f("", "the label whose values are capped")
+    max_share: float = _f(0.0, "most examples per value, as a share of the kept examples (0: no share cap)")
+    max_count: int = _f(0, "most examples per value (0: no count cap)")
+    values: list[str] = _f([], "values capped; empty: every value")
+    salt: str = _f("tuneset", "salt of the hash order deciding which examples of a capped value stay")
+
+
+@dataclass
 class FilterConfig:
     """Declared rules deciding which examples are kept; scores are kept beside the decision."""
 
     rules: list[dict[str, Any]] = _f([{"rule": "context_limit"}, {"rule": "trained_tokens"}],
                                      "rules in order, each {rule: name, <param>: value}; the first failing rule "
-                                     "is the recorded reason (`tuneset.filter.describe_rules()` lists them)")
+                                     "is the recorded reason (`tuneset rules` lists them)")
     near_limit: float = _f(0.9, "report examples above this fraction of target.context_tokens as near the limit")
+    labels: LabelsConfig = field(default_factory=LabelsConfig, metadata={"help": "labels written on kept examples"})
+    coverage: CoverageConfig = field(default_factory=CoverageConfig, metadata={"help": "the coverage matrix and targets"})
+    balance: list[BalanceCapConfig] = _f([], "caps per label value, applied in order after the rules")
 
 
 PII_MODES = ("surrogate", "redact")
@@ -168,7 +237,7 @@ class DecontaminateConfig:
     """n-gram overlap against benchmark and eval sets (data/benchmarks/**), and val/test against train."""
 
     ngram: int = _f(13, "n-gram size over normalized words (NFKC, case-folded, runs of letters and digits)")
-    min_words: int = _f(8, "texts shorter than this many words are matched whole (an entire message equal to them)")
+    min_words: int = _f(8, "benchmark texts shorter than this many words are matched whole (a message equal to them)")
     max_item_frequency: int = _f(10, "n-grams seen in more benchmark items than this are ubiquitous and ignored")
     min_matches: int = _f(1, "distinct n-grams an example must share with one benchmark item to be dropped")
     fuzzy_threshold: float = _f(0.9, "texts too short for their n-grams to survive one edit are also caught when a "
@@ -176,7 +245,8 @@ class DecontaminateConfig:
                                 "Indel, 0..1) or holds the same words with two swapped")
     benchmarks: dict[str, BenchmarkConfig] = _f({}, "per-benchmark settings by name (the folder under data/benchmarks, "
                                                 "or a new name with a glob)")
-    self_check: str = _f("gate", "val/test examples sharing an n-gram with train: gate (fail the run), report, or off")
+    self_check: str = _f("gate", "the same method with val/test as the benchmark: an example holding the whole user "
+                         "message of an example of another split is a leak; gate (fail the run), report, or off")
 
 
 @dataclass
@@ -322,6 +392,10 @@ def _validate(name: str, cfg: Any) -> None:
                               f"hmac-sha256:<16 hex>:<64 hex> (write them with `tuneset forget`)")
     if isinstance(cfg, FilterConfig) and not 0 < cfg.near_limit <= 1:
         raise ConfigError(f"filter.near_limit: must be in (0, 1], got {cfg.near_limit}")
+    if isinstance(cfg, FilterConfig):
+        from tuneset.coverage.checks import check_filter_config  # the coverage package owns these rules
+
+        check_filter_config(cfg)
 
 
 def _validate_dedup(cfg: DedupConfig) -> None:
@@ -400,7 +474,11 @@ def describe() -> str:
     """Every config key with its type, default and meaning, from the dataclasses."""
     lines = []
     sections: list[tuple[str, type]] = [("sources.<name>", SourceConfig), *SECTIONS.items(),
-                                        ("decontaminate.benchmarks.<name>", BenchmarkConfig)]
+                                        ("decontaminate.benchmarks.<name>", BenchmarkConfig),
+                                        ("filter.labels", LabelsConfig), ("filter.labels.taxonomies.<name>", TaxonomyConfig),
+                                        ("filter.labels.taxonomies.<name>.classes[]", TaxonomyClassConfig),
+                                        ("filter.coverage", CoverageConfig), ("filter.coverage.targets[]", CoverageTargetConfig),
+                                        ("filter.balance[]", BalanceCapConfig)]
     for prefix, cls in sections:
         lines.append(f"{prefix}: {inspect_doc(cls)}")
         for f in dataclasses.fields(cls):

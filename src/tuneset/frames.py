@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -52,6 +53,17 @@ def write_parquet(df: pd.DataFrame, path: str | Path, types: Mapping[str, pa.Dat
     pq.write_table(to_table(df, types), path, compression="zstd")
 
 
+def _strings(column: pa.ChunkedArray) -> np.ndarray:
+    """One Python str per distinct value of each chunk (a million rows of one source share one object),
+    None for null."""
+    parts = []
+    for chunk in column.chunks:
+        encoded = chunk.dictionary_encode()
+        distinct = np.array(encoded.dictionary.to_pylist() + [None], dtype=object)
+        parts.append(distinct[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False)])
+    return np.concatenate(parts) if parts else np.empty(0, dtype=object)
+
+
 def from_table(table: pa.Table) -> pd.DataFrame:
     data: dict[str, Any] = {}
     for name in table.column_names:
@@ -61,10 +73,14 @@ def from_table(table: pa.Table) -> pd.DataFrame:
             data[name] = [None if v is None else dict(v) for v in column.to_pylist()]
         elif pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
             data[name] = column.to_pandas()
+        elif pa.types.is_string(t) or pa.types.is_large_string(t):
+            data[name] = pd.Series(_strings(column), dtype=object)
         else:
             # Object columns keep None as None (not NaN), which the record code relies on.
             data[name] = pd.Series(column.to_pylist(), dtype=object)
-    return pd.DataFrame(data, columns=table.column_names)
+    # copy=False keeps one block per column: a frame derived by replacing the nested columns (the
+    # gates' flat view) then no longer holds the batch's messages alive through a shared 2-D block.
+    return pd.DataFrame(data, columns=table.column_names, copy=False)
 
 
 def read_parquet(path: str | Path, columns: Iterable[str] | None = None) -> pd.DataFrame:

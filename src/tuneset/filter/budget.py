@@ -133,6 +133,9 @@ class ContextLimit(FilterRule):
     def keep(self, score):
         return score.notna() & (score <= self.limit)
 
+    def threshold(self):
+        return {"max": self.limit}
+
     def reason(self, score, row):
         return (f"{score:,} tokens > context limit {self.limit:,} ({self.tokenizer}, {self.template} template); "
                 "over-length examples are dropped, never truncated")
@@ -157,6 +160,9 @@ class TrainedTokens(FilterRule):
 
     def keep(self, score):
         return score.notna() & (score >= self.min_tokens)
+
+    def threshold(self):
+        return {"min": self.min_tokens}
 
     def reason(self, score, row):
         if not score:

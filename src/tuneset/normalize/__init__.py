@@ -6,12 +6,18 @@ surrounding whitespace. Each structural check is a named, versioned rule (module
 of :func:`structure_rules`, is the reason it is dropped, and every drop is counted by rule. The
 report adds the dataset's consistency (system prompts, turn counts) and the preference pairs whose
 swapped twin is also present.
+
+:func:`normalize` handles one frame, the whole table or one batch of it: each row is judged alone.
+The whole-dataset part of the report comes from :class:`NormalizeStats`, small counters that merge
+(in row order), so a stage that runs :func:`normalize` batch by batch merges the batches' ``stats``
+and gets the report one call on the whole table would give.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -22,9 +28,9 @@ from tuneset.config import ConfigError, NormalizeConfig
 from tuneset.frames import records_frame
 from tuneset.normalize.answers import JsonAnswer
 from tuneset.normalize.base import STAGE, StructureRule, facts
-from tuneset.normalize.consistency import consistency
+from tuneset.normalize.consistency import ConsistencyStats, consistency
 from tuneset.normalize.content import DEFAULT_SPECIAL_TOKENS, ContentType, ControlCharacters, StraySpecialTokens
-from tuneset.normalize.preference import DistinctResponses, swapped_pairs
+from tuneset.normalize.preference import DistinctResponses, SwappedPairs, swapped_pairs
 from tuneset.normalize.structure import (
     FinalAssistantTurn,
     HasUserTurn,
@@ -62,10 +68,46 @@ def structure_rules(cfg: NormalizeConfig) -> list[StructureRule]:
 
 
 @dataclass
+class NormalizeStats:
+    """What the report counts, mergeable across batches: memory grows with the distinct system
+    prompts, turn counts and preference pairs, not with the rows. Merge batches in row order."""
+
+    rows_in: int = 0
+    rows_out: int = 0
+    content_changed: int = 0
+    dropped_by_rule: Counter[str] = field(default_factory=Counter)
+    consistency: ConsistencyStats = field(default_factory=ConsistencyStats)
+    preference: SwappedPairs = field(default_factory=SwappedPairs)
+
+    def merge(self, other: NormalizeStats) -> NormalizeStats:
+        """Add ``other`` (a later batch); returns self."""
+        self.rows_in += other.rows_in
+        self.rows_out += other.rows_out
+        self.content_changed += other.content_changed
+        self.dropped_by_rule.update(other.dropped_by_rule)
+        self.consistency.merge(other.consistency)
+        self.preference.merge(other.preference)
+        return self
+
+    def report(self, cfg: NormalizeConfig) -> dict[str, Any]:
+        """``reports/normalize.json``: rows, drops by rule, the rules, consistency, swapped pairs."""
+        return {
+            "rows_in": int(self.rows_in),
+            "rows_out": int(self.rows_out),
+            "content_changed": int(self.content_changed),
+            "dropped_by_rule": {str(k): int(self.dropped_by_rule[k]) for k in sorted(self.dropped_by_rule)},
+            "rules": [r.describe() for r in structure_rules(cfg)],
+            "consistency": self.consistency.report(system_policy=cfg.system_prompt),
+            "preference": self.preference.report(),
+        }
+
+
+@dataclass
 class NormalizeResult:
     examples: pd.DataFrame
     dropped: pd.DataFrame
     report: dict[str, Any]
+    stats: NormalizeStats = field(default_factory=NormalizeStats)
 
 
 def check_config(cfg: NormalizeConfig) -> None:
@@ -133,19 +175,14 @@ def normalize(df: pd.DataFrame, cfg: NormalizeConfig, progress: Callable[[int], 
     kept = kept.assign(**{c: pd.Series(values, dtype=object) for c, values in out.items()})
     kept = records_frame(kept.to_dict("records"), columns=list(df.columns)) if kept.empty else kept[list(df.columns)]
     dropped_df = ledger.dropped_frame(dropped)
-    report = {
-        "rows_in": int(n),
-        "rows_out": int(len(kept)),
-        "content_changed": int(changed),
-        "dropped_by_rule": ledger.rule_counts(dropped_df),
-        "rules": [r.describe() for r in rules],
-        "consistency": consistency(kept, system_policy=cfg.system_prompt),
-        "preference": swapped_pairs(kept),
-    }
-    return NormalizeResult(kept, dropped_df, report)
+    stats = NormalizeStats(rows_in=n, rows_out=len(kept), content_changed=changed,
+                           dropped_by_rule=Counter(ledger.rule_counts(dropped_df)),
+                           consistency=ConsistencyStats().add(kept), preference=SwappedPairs().add(kept))
+    return NormalizeResult(kept, dropped_df, stats.report(cfg), stats)
 
 
 __all__ = [
-    "ROLE_ALIASES", "STAGE", "NormalizeResult", "StructureRule", "canonical_role", "check_config", "consistency",
-    "normalize", "normalize_messages", "repair_text", "structure_rules", "swapped_pairs",
+    "ROLE_ALIASES", "STAGE", "ConsistencyStats", "NormalizeResult", "NormalizeStats", "StructureRule",
+    "SwappedPairs", "canonical_role", "check_config", "consistency", "normalize", "normalize_messages", "repair_text",
+    "structure_rules", "swapped_pairs",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -35,22 +36,63 @@ class DistinctResponses(StructureRule):
         return None
 
 
+_DIGEST = 16
+
+
+def _digest(value: Any) -> bytes:
+    # repr is exact for these tuples of str/None (lone surrogates come out escaped), so equal digests
+    # mean equal keys up to a 128-bit collision.
+    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=_DIGEST).digest()
+
+
+@dataclass
+class SwappedPairs:
+    """Mergeable state behind :func:`swapped_pairs`: the number of preference pairs, and for each
+    distinct (prompt, chosen, rejected) the ``origin_id`` of its first row, keyed by three 16-byte
+    digests rather than the texts. :meth:`add` frames, and :meth:`merge` states, in row order (the
+    first row of a key is the one named)."""
+
+    pairs: int = 0
+    seen: dict[bytes, str] = field(default_factory=dict)
+
+    def add(self, df: pd.DataFrame) -> SwappedPairs:
+        """Record the preference rows of ``df`` (kept examples); returns self."""
+        if df.empty:
+            return self
+        seen = self.seen
+        for kind, oid, messages, chosen, rejected in zip(df[col.KIND].tolist(), df[col.ORIGIN_ID].tolist(),
+                                                         df[col.MESSAGES].tolist(), df[col.CHOSEN].tolist(),
+                                                         df[col.REJECTED].tolist()):
+            if kind != "preference":
+                continue
+            self.pairs += 1
+            prompt = tuple((m.get("role"), m.get("content"), m.get("tool_calls")) for m in messages or ())
+            key = _digest(prompt) + _digest(side_key(chosen)) + _digest(side_key(rejected))
+            seen.setdefault(key, oid)
+        return self
+
+    def merge(self, other: SwappedPairs) -> SwappedPairs:
+        """Append ``other`` (rows that come after these); returns self."""
+        self.pairs += other.pairs
+        for key, oid in other.seen.items():
+            self.seen.setdefault(key, oid)
+        return self
+
+    def report(self, limit: int = 10) -> dict[str, Any]:
+        """The report section (see :func:`swapped_pairs`)."""
+        if not self.pairs:
+            return {"pairs": 0, "swapped_duplicates": 0, "examples": []}
+        d = _DIGEST
+        found = set()
+        for key, oid in self.seen.items():
+            prompt, chosen, rejected = key[:d], key[d:2 * d], key[2 * d:]
+            if chosen != rejected and (twin := self.seen.get(prompt + rejected + chosen)) is not None:
+                found.add(tuple(sorted((oid, twin))))
+        pairs = sorted(found)
+        return {"pairs": self.pairs, "swapped_duplicates": len(pairs), "examples": [list(p) for p in pairs[:limit]]}
+
+
 def swapped_pairs(df: pd.DataFrame, limit: int = 10) -> dict[str, Any]:
     """Kept preference pairs whose swapped twin (same prompt, chosen and rejected exchanged) is also
     kept: contradictory labels. Reported, not dropped: which side is right is a human decision."""
-    if df.empty:
-        return {"pairs": 0, "swapped_duplicates": 0, "examples": []}
-    seen: dict[tuple[Any, Any, Any], str] = {}
-    pairs = 0
-    for kind, oid, messages, chosen, rejected in zip(df[col.KIND].tolist(), df[col.ORIGIN_ID].tolist(),
-                                                     df[col.MESSAGES].tolist(), df[col.CHOSEN].tolist(),
-                                                     df[col.REJECTED].tolist()):
-        if kind != "preference":
-            continue
-        pairs += 1
-        prompt = tuple((m.get("role"), m.get("content"), m.get("tool_calls")) for m in messages or ())
-        seen.setdefault((prompt, side_key(chosen), side_key(rejected)), oid)
-    found = sorted({tuple(sorted((oid, seen[(p, r, c)]))) for (p, c, r), oid in seen.items()
-                    if (p, r, c) in seen and (p, r, c) != (p, c, r)})
-    return {"pairs": pairs, "swapped_duplicates": len(found),
-            "examples": [list(pair) for pair in found[:limit]]}
+    return SwappedPairs().add(df).report(limit)

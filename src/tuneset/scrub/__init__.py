@@ -1,7 +1,7 @@
 """PII and secrets: the ``scrub`` stage (detect, then drop, redact or replace) and the leak-scan gate.
 
 Modules: :mod:`.types` (entity names), :mod:`.detectors` (Presidio recognizers, validators, spaCy
-NER), :mod:`.secrets` (detect-secrets plugins), :mod:`.surrogates` (Faker, keyed), :mod:`.redact`
+NER), :mod:`.names` (PERSON rules and name lists), :mod:`.secrets` (detect-secrets plugins), :mod:`.surrogates` (Faker, keyed), :mod:`.redact`
 (presidio-anonymizer), :mod:`.salt` (``TUNESET_PII_SALT``), :mod:`.core` (the stage function
 :func:`scrub`) and :mod:`.leakscan` (the gate after export).
 

@@ -38,6 +38,7 @@ from tuneset.records import compute_example_id
 from tuneset.rules import Rule, register
 from tuneset.scrub import types as T
 from tuneset.scrub.detectors import Detector, Span
+from tuneset.scrub.names import name_parts
 from tuneset.scrub.redact import Replacer, new_engine
 from tuneset.scrub.salt import Keyed, fingerprint, is_demo
 from tuneset.scrub.surrogates import Surrogates, token_form
@@ -176,19 +177,26 @@ def _collision_guard(originals: Mapping[str, set[str]]) -> Callable[[str, str], 
     return avoid
 
 
-def _every_mention(texts: Sequence[str], unique: Mapping[str, list[Span]]) -> dict[str, list[Span]]:
+def every_mention(texts: Sequence[str], unique: Mapping[str, list[Span]],
+                  allowed: Callable[[str], bool] = lambda value: False) -> dict[str, list[Span]]:
     """The spans of each text of one example, plus every other mention of a value detected anywhere in
-    the example ("Regards, Ann Lee" makes a later bare "Ann Lee" a name too)."""
+    the example ("Regards, Ann Lee" makes a later bare "Ann Lee" a name too), and of the distinctive
+    words of a full name ("Joakim Westgård ... starring Westgård"), unless ``allowed`` (the allow-list)."""
     values: dict[str, Span] = {}
     for t in texts:
         for s in unique[t]:
             values.setdefault(t[s.start:s.end], s)
+    for value, s in list(values.items()):
+        if s.type == T.PERSON:  # "Joakim Westgård ... starring Westgård": the surname alone is the person too
+            for part in name_parts(value):
+                if not allowed(part):
+                    values.setdefault(part, Span(0, 0, s.type, s.score, s.rule + "+part"))
     out: dict[str, list[Span]] = {}
     for t in texts:
         spans = list(unique[t])
         if values:
             for value, proto in values.items():
-                if len(value) < 3:
+                if len(value) < 3 or value not in t:
                     continue
                 for m in re.finditer(r"(?<!\w)" + re.escape(value) + r"(?!\w)", t):
                     if all(m.end() <= s.start or m.start() >= s.end for s in spans):
@@ -246,7 +254,7 @@ def scrub(df: pd.DataFrame, cfg: PiiConfig, salt: str, *, detector: Detector | N
     dropped_types: Counter[str] = Counter()
     with_pii = 0
     for record, texts in zip(records, per_record):
-        spans_of = _every_mention(texts, unique)
+        spans_of = every_mention(texts, unique, detector.is_allowed)
         found = Counter(s.type for t in texts for s in spans_of[t])
         if found and drop_types & set(found):
             preview = Replacer(engine, "redact", None, "")

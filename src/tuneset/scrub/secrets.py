@@ -136,35 +136,98 @@ def _strip_tail(text: str, start: int, end: int) -> int:
     return end
 
 
+# Cheap necessary conditions (substring tests on the text or its casefold, one character-class run):
+# a regex runs only on texts that can hold its match, which is most of the cost saved on chat logs.
+# any token of 16+ characters (every long-token pattern needs one); \d and IGNORECASE make its class a
+# superset of the plugins' classes (Unicode digits, the Kelvin sign and long s fold into [a-z])
+_RUN16 = re.compile(r"[A-Za-z0-9\d+/=_\-.~]{16}", re.IGNORECASE)
+#: Gate of every plugin pattern, by (plugin, index in its ``denylist``): most need a 16+ character token
+#: (``run``), the others a literal. A test checks that every pattern has one (a detect-secrets upgrade
+#: that adds a pattern must add its gate).
+_RUN = lambda t, low, run: run  # noqa: E731
+PLUGIN_GATES = {
+    (AWSKeyDetector, 0): _RUN,                                    # AKIA + 16
+    (AWSKeyDetector, 1): lambda t, low, run: "aws" in low and run,  # aws ... '<40 chars>'
+    (GitHubTokenDetector, 0): _RUN,                               # ghp_ + 36
+    **{(GitLabTokenDetector, i): _RUN for i in range(len(GitLabTokenDetector.denylist))},  # 20+
+    (SlackDetector, 0): lambda t, low, run: "xox" in low,
+    (SlackDetector, 1): lambda t, low, run: "hooks.slack.com" in low,
+    (JwtTokenDetector, 0): lambda t, low, run: "eyJ" in t,
+    (OpenAIDetector, 0): _RUN,
+    (StripeDetector, 0): lambda t, low, run: "k_live_" in t,
+    (TwilioKeyDetector, 0): _RUN,                                 # AC + 32
+    (TwilioKeyDetector, 1): _RUN,                                 # SK + 32
+    (SendGridDetector, 0): _RUN,
+    (MailchimpDetector, 0): lambda t, low, run: "-us" in t and run,
+    (NpmDetector, 0): lambda t, low, run: "_authToken" in t,
+    (PypiTokenDetector, 0): lambda t, low, run: "pypi-" in t,
+    (PypiTokenDetector, 1): lambda t, low, run: "pypi-" in t,
+    (DiscordBotTokenDetector, 0): _RUN,
+    (TelegramBotTokenDetector, 0): lambda t, low, run: ":" in t and run,
+    (ArtifactoryDetector, 0): lambda t, low, run: "AKC" in t,
+    (ArtifactoryDetector, 1): lambda t, low, run: "AP" in t,
+    (AzureStorageKeyDetector, 0): lambda t, low, run: "AccountKey=" in t,
+    (SquareOAuthDetector, 0): lambda t, low, run: "sq0csp-" in t,
+    (BasicAuthDetector, 0): lambda t, low, run: "://" in t,
+}
+_KEYWORD_NEEDLES = ("key", "pass", "pwd", "secret", "contrase")  # every detect-secrets DENYLIST word holds one
+_KEY_VALUE_NEEDLES = ("key", "token", "secret", "credential", "auth", "pass", "pwd", "sig")
+_PLUGIN_REGEXES = tuple((plugin, kind, rx, PLUGIN_GATES.get((plugin, i)))
+                        for plugin, kind in PLUGIN_TYPES.items() for i, rx in enumerate(plugin.denylist))
+
+
 def find_secrets(text: str) -> Iterator[SecretMatch]:
     """Every secret-looking span of ``text`` (overlaps allowed; the caller resolves them)."""
-    for plugin, kind in PLUGIN_TYPES.items():
-        for rx in plugin.denylist:
-            for m in rx.finditer(text):
-                if m.re.groups and m.group(1) is not None and plugin is not BasicAuthDetector:
-                    start, end = m.span(1)
-                elif plugin is BasicAuthDetector:
-                    start, end = m.start() + 3, m.end() - 1  # user:password between :// and @
-                else:
-                    start, end = m.span()
-                if plugin is not BasicAuthDetector:
-                    end = _strip_tail(text, start, _extend(text, end))
-                if plugin is JwtTokenDetector and not JwtTokenDetector.is_formally_valid(text[start:end]):
-                    continue
-                if end > start:
-                    yield SecretMatch(start, end, kind, plugin.__name__)
-    for m in OPENAI_KEY.finditer(text):
-        yield SecretMatch(m.start(), _strip_tail(text, m.start(), m.end()), T.API_KEY, "openai_style_key")
-    for m in GITHUB_FINE_GRAINED.finditer(text):
-        yield SecretMatch(m.start(), m.end(), T.GITHUB_TOKEN, "github_fine_grained_pat")
+    low = text.casefold()
+    run = _RUN16.search(text) is not None
+    for plugin, kind, rx, gate in _PLUGIN_REGEXES:
+        if gate is not None and not gate(text, low, run):  # (a missing gate: always run)
+            continue
+        for m in rx.finditer(text):
+            if m.re.groups and m.group(1) is not None and plugin is not BasicAuthDetector:
+                start, end = m.span(1)
+            elif plugin is BasicAuthDetector:
+                start, end = m.start() + 3, m.end() - 1  # user:password between :// and @
+            else:
+                start, end = m.span()
+            if plugin is not BasicAuthDetector:
+                end = _strip_tail(text, start, _extend(text, end))
+            if plugin is JwtTokenDetector and not JwtTokenDetector.is_formally_valid(text[start:end]):
+                continue
+            if end > start:
+                yield SecretMatch(start, end, kind, plugin.__name__)
+    if run and "sk-" in text:
+        for m in OPENAI_KEY.finditer(text):
+            yield SecretMatch(m.start(), _strip_tail(text, m.start(), m.end()), T.API_KEY, "openai_style_key")
+    if run and "github_pat_" in text:
+        for m in GITHUB_FINE_GRAINED.finditer(text):
+            yield SecretMatch(m.start(), m.end(), T.GITHUB_TOKEN, "github_fine_grained_pat")
     if "://" in text:
         for m in URL_USERINFO.finditer(text):
             yield SecretMatch(m.start(1), m.end(2), T.URL_CREDENTIALS, "url_userinfo")
     if "PRIVATE KEY" in text or "PuTTY-User-Key-File" in text:
         for m in PRIVATE_KEY_BLOCK.finditer(text):
             yield SecretMatch(m.start(), m.end(), T.PRIVATE_KEY, "private_key_block")
-    lowered_has_keyword = _KEYWORD_TRIGGER.search(text) is not None
-    if lowered_has_keyword:
+    if any(w in low for w in _KEYWORD_NEEDLES):
+        yield from _keyword_secrets(text)
+    if run and ("key" in low or "token" in low):  # the value is a 16+ character token
+        for m in PROSE_KEY.finditer(text):
+            start, end = m.start("v"), _strip_tail(text, m.start("v"), m.end("v"))
+            if entropy(text[start:end]) >= 3.5:
+                yield SecretMatch(start, end, T.AWS_KEY if "aws" in m.group("k").lower() else T.SECRET, "key_in_prose")
+    if run and any(w in low for w in _KEY_VALUE_NEEDLES):
+        for m in KEY_VALUE_ENTROPY.finditer(text):
+            start, end = m.span("v")
+            end = _strip_tail(text, start, end)
+            value = text[start:end]
+            if entropy(value) >= 3.5 or (len(value) >= 20 and entropy(value) >= 3.0):
+                kind = T.AWS_KEY if "aws" in m.group("k").lower() else T.SECRET
+                yield SecretMatch(start, end, kind, "high_entropy_key_value")
+
+
+def _keyword_secrets(text: str) -> Iterator[SecretMatch]:
+    """detect-secrets' keyword plugin (``password = ...``, ``api_key: ...``) and passwords in prose."""
+    if _KEYWORD_TRIGGER.search(text) is not None:
         for rx, group in _KEYWORD_REGEXES:
             for m in rx.finditer(text):
                 start, end = m.span(group)
@@ -183,14 +246,3 @@ def find_secrets(text: str) -> Iterator[SecretMatch]:
             end = _strip_tail(text, start, m.end("v"))
             if looks_secret(text[start:end]):
                 yield SecretMatch(start, end, T.PASSWORD, "password_in_prose")
-    for m in PROSE_KEY.finditer(text):
-        start, end = m.start("v"), _strip_tail(text, m.start("v"), m.end("v"))
-        if entropy(text[start:end]) >= 3.5:
-            yield SecretMatch(start, end, T.AWS_KEY if "aws" in m.group("k").lower() else T.SECRET, "key_in_prose")
-    for m in KEY_VALUE_ENTROPY.finditer(text):
-        start, end = m.span("v")
-        end = _strip_tail(text, start, end)
-        value = text[start:end]
-        if entropy(value) >= 3.5 or (len(value) >= 20 and entropy(value) >= 3.0):
-            kind = T.AWS_KEY if "aws" in m.group("k").lower() else T.SECRET
-            yield SecretMatch(start, end, kind, "high_entropy_key_value")

@@ -1,0 +1,159 @@
+"""Benchmark: the filter stage with every default rule (conf/filter/default.yaml), labels and coverage.
+
+Usage: python bench/filter.py [--sizes 10000 100000] [--conf conf/filter/default.yaml] [--no-language]
+
+Each size runs in a fresh subprocess so its peak RSS is its own. Rows are synthetic support chats
+built as canonical records (1-3 exchanges, a system prompt on a third, a tool call every 20th row,
+a preference pair every 10th, a refusal, a template leftover and a looping answer here and there so
+every rule meets both outcomes), written to a temporary Parquet file and read back in the stage's
+50,000-row batches. Prints, per size, examples/s of the whole filter (render + count tokens + every
+rule + labels + coverage + reports; the Parquet read is timed apart), of the quality rules alone (``apply_rules`` on the last
+batch, which already has its token counts), and of language id alone; wall clock, and CPU time in
+parentheses. The target is 20k examples/s for all default rules at 100k examples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+
+WORDS = ("account billing invoice refund password login sync device folder share upload plan upgrade storage "
+         "vault order shipping tracking renewal settings export import backup restore team admin the a to and "
+         "your you we please open then select click it is was will can").split()
+TOOLS = json.dumps([{"type": "function", "function": {"name": "lookup_order", "parameters": {
+    "type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}}])
+ODD = ["As an AI language model, I cannot access your account. Please contact support.",
+       "Hi {{customer_name}}, your order has shipped. TODO: add tracking link.",
+       "I can help with that. " * 12]
+
+
+def records(n: int, seed: int = 7) -> list[dict]:
+    from tuneset.records import Parsed, SourceInfo, Unit, build_record, message
+
+    rng = random.Random(seed)
+    info = SourceInfo("bench", "data/raw/bench/chat.jsonl", origin="production", license="internal")
+
+    def text(lo: int, hi: int) -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(lo, hi)))
+
+    out = []
+    for i in range(n):
+        msgs = [message("system", "You are Northwind's support assistant. Be concise.")] if i % 3 == 0 else []
+        for _ in range(rng.randint(1, 3)):
+            msgs += [message("user", f"Question {i}: {text(5, 40)}?"), message("assistant", f"Sure. {text(10, 80)}.")]
+        if i % 97 == 0:
+            msgs[-1] = message("assistant", ODD[(i // 97) % len(ODD)])
+        tools = None
+        if i % 20 == 0:
+            call = {"id": "c1", "type": "function", "function": {"name": "lookup_order",
+                                                                 "arguments": json.dumps({"order_id": f"HL-{i}"})}}
+            msgs[-1:-1] = [message("assistant", None, tool_calls=[call]),
+                           message("tool", json.dumps({"status": "shipped"}), tool_call_id="c1")]
+            tools = TOOLS
+        labels = {"category": rng.choice(["billing", "login", "sync", "shipping"])}
+        if i % 10 == 5:
+            parsed = Parsed(kind="preference", messages=msgs[:-1], chosen=[msgs[-1]],
+                            rejected=[message("assistant", f"No. {text(3, 20)}")], tools=tools, labels=labels,
+                            meta={"csat": rng.randint(1, 5)})
+        else:
+            parsed = Parsed(kind="sft", messages=msgs, tools=tools, labels=labels, meta={"csat": rng.randint(1, 5)})
+        out.append(build_record(Unit(locator=str(i + 1), raw=f"{i}".encode(), parsed=parsed), info))
+    return out
+
+
+def _cfg(conf: str, no_language: bool):
+    from omegaconf import OmegaConf
+
+    from tuneset import config
+
+    values = OmegaConf.to_container(OmegaConf.load(conf), resolve=True)
+    values.pop("defaults", None)
+    if no_language:
+        values["rules"] = [r for r in values["rules"] if r.get("rule") != "language"]
+    return config.load_section("filter", {"filter": values})
+
+
+def _clock():
+    return time.perf_counter(), time.process_time()
+
+
+def one(n: int, conf: str, no_language: bool) -> dict:
+    import tempfile
+    from pathlib import Path
+
+    from tuneset import frames
+    from tuneset.config import TargetConfig
+    from tuneset.filter import FilterRun, apply_rules, text
+    from tuneset.filter.language import Language
+
+    cfg, target = _cfg(conf, no_language), TargetConfig()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "examples.parquet"
+        frames.write_parquet(frames.records_frame(records(n)), path)  # the stage reads its input batch by batch
+        FilterRun(cfg, target).add(frames.read_parquet(path).iloc[:50].reset_index(drop=True))  # load tokenizers
+        run = FilterRun(cfg, target)
+        w_all = c_all = w_read = c_read = 0.0
+        kept_rows = 0
+        batches = frames.iter_frames(path)  # 50,000 rows per batch, as in stages/filter.py
+        while True:
+            w, c = _clock()
+            batch = next(batches, None)
+            w_read, c_read = w_read + time.perf_counter() - w, c_read + time.process_time() - c
+            if batch is None:
+                break
+            w, c = _clock()
+            kept, _ = run.add(batch)
+            w_all, c_all = w_all + time.perf_counter() - w, c_all + time.process_time() - c
+            kept_rows += len(kept)
+        w, c = _clock()
+        report, coverage = run.report(), run.coverage_report()
+        w_all, c_all = w_all + time.perf_counter() - w, c_all + time.process_time() - c
+        # The quality rules alone, on the last batch (token counts and working texts already there).
+        work = text.add_columns(kept.assign(_render_error=None), run.needs, run.text_counter)
+        w, c = _clock()
+        apply_rules(work, run.rules)
+        w_rules, c_rules = time.perf_counter() - w, time.process_time() - c
+        lang = Language()
+        w, c = _clock()
+        lang.evaluate(work)
+        w_lang, c_lang = time.perf_counter() - w, time.process_time() - c
+    m = len(work)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rows": n, "rules": [r.name for r in run.rules], "kept": kept_rows, "dropped": report["dropped_by_rule"],
+            "filter_rate": n / w_all, "filter_cpu_rate": n / c_all, "read_rate": n / w_read, "read_cpu_rate": n / c_read,
+            "rules_rate": m / w_rules,
+            "rules_cpu_rate": m / c_rules, "language_rate": m / w_lang, "language_cpu_rate": m / c_lang,
+            "labels": len(coverage["labels"]), "peak_rss_mb": round(peak_mb)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--conf", default="conf/filter/default.yaml")
+    ap.add_argument("--no-language", action="store_true", help="leave the language rule out")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one, args.conf, args.no_language)))
+        return 0
+    print("| rows | filter ex/s (CPU) | quality rules ex/s (CPU) | language ex/s (CPU) | Parquet read ex/s (CPU) "
+          "| kept | peak RSS |")
+    print("|---|---|---|---|---|---|---|")
+    for n in args.sizes:
+        cmd = [sys.executable, __file__, "--one", str(n), "--conf", args.conf] + (["--no-language"] if args.no_language else [])
+        r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+        k = lambda key: f"{r[key] / 1000:.1f}k"  # noqa: E731
+        print(f"| {n:,} | {k('filter_rate')} ({k('filter_cpu_rate')}) | {k('rules_rate')} ({k('rules_cpu_rate')}) | "
+              f"{k('language_rate')} ({k('language_cpu_rate')}) | {k('read_rate')} ({k('read_cpu_rate')}) | "
+              f"{r['kept']:,} | {r['peak_rss_mb']} MB |", flush=True)
+        print(f"  rules: {', '.join(r['rules'])}; dropped {r['dropped']}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Length rules: answer and prompt sizes in tokens of the target's tokenizer, and their ratio.
+
+The answer is the trained answer (an SFT example's final assistant turn, a preference row's chosen
+side), the prompt every non-system turn before it, the question the last user turn before it
+(:mod:`tuneset.filter.text`). Counts are of the plain text, without the chat template, so they do
+not move when the template changes; ``n_tokens`` (the rendered example) is the context rule's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from tuneset.filter import text as tx
+from tuneset.filter.engine import FilterRule
+from tuneset.rules import register
+
+
+def _p(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best in the declarations
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class _TokenBound(FilterRule):
+    """Base of the token-count bounds (not registered)."""
+
+    counts: ClassVar[str] = tx.ANSWER_TOKENS
+    what: ClassVar[str] = "answer"
+    tokenizer: str = _p("o200k_base", "tokenizer the text is counted with (default: target.tokenizer)")
+
+    @classmethod
+    def from_config(cls, params, context):
+        return cls(**{"tokenizer": context.get("tokenizer", "o200k_base"), **params})
+
+    def score(self, df):
+        return pd.Series(tx.get(df, self.counts, self.tokenizer), index=df.index, dtype="int64")
+
+
+@register
+@dataclass(frozen=True)
+class MinAnswerTokens(_TokenBound):
+    """The answer has at least ``min`` tokens. Catches empty-looking and one-word answers ("Ok.",
+    "Done") that teach the model to be curt. Score: the answer's token count."""
+
+    name: ClassVar[str] = "min_answer_tokens"
+    needs: ClassVar[tuple[str, ...]] = (tx.ANSWER_TOKENS,)
+    min: int = _p(1, "fewest answer tokens kept")
+
+    def __post_init__(self):
+        if self.min < 0:
+            raise ValueError("min must not be negative")
+
+    def keep(self, score):
+        return score >= self.min
+
+    def threshold(self):
+        return {"min": self.min}
+
+    def reason(self, score, row):
+        return f"answer has {score:,} tokens < minimum {self.min:,} ({self.tokenizer})"
+
+
+@register
+@dataclass(frozen=True)
+class MaxAnswerTokens(_TokenBound):
+    """The answer has at most ``max`` tokens. Very long answers are usually pasted logs or
+    documents rather than replies. Score: the answer's token count."""
+
+    name: ClassVar[str] = "max_answer_tokens"
+    needs: ClassVar[tuple[str, ...]] = (tx.ANSWER_TOKENS,)
+    max: int = _p(4096, "most answer tokens kept")
+
+    def __post_init__(self):
+        if self.max <= 0:
+            raise ValueError("max must be positive")
+
+    def keep(self, score):
+        return score <= self.max
+
+    def threshold(self):
+        return {"max": self.max}
+
+    def reason(self, score, row):
+        return f"answer has {score:,} tokens > maximum {self.max:,} ({self.tokenizer})"
+
+
+@register
+@dataclass(frozen=True)
+class MinPromptTokens(_TokenBound):
+    """The prompt (every non-system turn before the answer) has at least ``min`` tokens: a
+    one-word prompt rarely says what is being asked. Score: the prompt's token count."""
+
+    name: ClassVar[str] = "min_prompt_tokens"
+    counts: ClassVar[str] = tx.PROMPT_TOKENS
+    needs: ClassVar[tuple[str, ...]] = (tx.PROMPT_TOKENS,)
+    min: int = _p(1, "fewest prompt tokens kept")
+
+    def __post_init__(self):
+        if self.min < 0:
+            raise ValueError("min must not be negative")
+
+    def keep(self, score):
+        return score >= self.min
+
+    def threshold(self):
+        return {"min": self.min}
+
+    def reason(self, score, row):
+        return f"prompt has {score:,} tokens < minimum {self.min:,} ({self.tokenizer})"
+
+
+@register
+@dataclass(frozen=True)
+class MaxPromptTokens(_TokenBound):
+    """The prompt (every non-system turn before the answer) has at most ``max`` tokens. Score: the
+    prompt's token count."""
+
+    name: ClassVar[str] = "max_prompt_tokens"
+    counts: ClassVar[str] = tx.PROMPT_TOKENS
+    needs: ClassVar[tuple[str, ...]] = (tx.PROMPT_TOKENS,)
+    max: int = _p(4096, "most prompt tokens kept")
+
+    def __post_init__(self):
+        if self.max <= 0:
+            raise ValueError("max must be positive")
+
+    def keep(self, score):
+        return score <= self.max
+
+    def threshold(self):
+        return {"max": self.max}
+
+    def reason(self, score, row):
+        return f"prompt has {score:,} tokens > maximum {self.max:,} ({self.tokenizer})"
+
+
+@register
+@dataclass(frozen=True)
+class AnswerPromptRatio(FilterRule):
+    """The answer's length relative to the question it answers (the last user turn) is within
+    ``[min, max]``. A three-token answer to a 300-token question, or a 3,000-token answer to
+    "hi", is usually a broken pair. Score: answer tokens / question tokens (a question with no
+    tokens counts as one)."""
+
+    name: ClassVar[str] = "answer_prompt_ratio"
+    needs: ClassVar[tuple[str, ...]] = (tx.ANSWER_TOKENS, tx.QUESTION_TOKENS)
+    min: float = _p(0.0, "smallest ratio kept")
+    max: float | None = _p(None, "largest ratio kept (null: no upper bound)")
+    tokenizer: str = _p("o200k_base", "tokenizer the text is counted with (default: target.tokenizer)")
+
+    def __post_init__(self):
+        if self.min < 0 or (self.max is not None and self.max < self.min):
+            raise ValueError("need 0 <= min <= max")
+
+    @classmethod
+    def from_config(cls, params, context):
+        return cls(**{"tokenizer": context.get("tokenizer", "o200k_base"), **params})
+
+    def score(self, df):
+        a = np.asarray(tx.get(df, tx.ANSWER_TOKENS, self.tokenizer), dtype="float64")
+        q = np.asarray(tx.get(df, tx.QUESTION_TOKENS, self.tokenizer), dtype="float64")
+        return pd.Series(np.round(a / np.maximum(q, 1.0), 5), index=df.index, dtype="float64")
+
+    def keep(self, score):
+        ok = score >= self.min
+        return ok & (score <= self.max) if self.max is not None else ok
+
+    def threshold(self):
+        return {"min": self.min, "max": self.max}
+
+    def reason(self, score, row):
+        bound = f"[{self.min}, {self.max if self.max is not None else 'inf'}]"
+        return f"answer/question token ratio {score} outside {bound} ({self.tokenizer})"
