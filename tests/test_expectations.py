@@ -12,7 +12,7 @@ from tuneset.gate import DERIVED_COLUMNS, SuiteError, load_suite
 
 SUITES_DIR = Path(__file__).resolve().parents[1] / "expectations"
 SUITE_FILES = sorted(SUITES_DIR.glob("*.json"))
-KNOWN_COLUMNS = set(col.RECORD_COLUMNS) | set(col.MANIFEST_COLUMNS) | set(col.DROPPED_COLUMNS) | set(DERIVED_COLUMNS)
+KNOWN_COLUMNS = set(col.RECORD_COLUMNS) | set(col.STAGE_COLUMNS) | set(col.MANIFEST_COLUMNS) | set(col.DROPPED_COLUMNS) | set(DERIVED_COLUMNS)
 
 
 def _spec(path: Path) -> dict:

@@ -74,9 +74,10 @@ def sort_units(df: pd.DataFrame) -> pd.DataFrame:
     """Rows in file order: by source_file, then the numeric parts of the locator, then origin_id."""
     if df.empty:
         return df.reset_index(drop=True)
-    keys = df[col.LOCATOR].map(_locator_key)
-    order = sorted(range(len(df)), key=lambda i: (str(df[col.SOURCE_FILE].iat[i] or ""), keys.iat[i],
-                                                   str(df[col.ORIGIN_ID].iat[i] or "")))
+    files = [str(f or "") for f in df[col.SOURCE_FILE].tolist()]
+    locators = [_locator_key(loc) for loc in df[col.LOCATOR].tolist()]
+    ids = [str(i or "") for i in df[col.ORIGIN_ID].tolist()]
+    order = sorted(range(len(df)), key=lambda i: (files[i], locators[i], ids[i]))
     return df.iloc[order].reset_index(drop=True)
 
 

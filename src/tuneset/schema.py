@@ -25,6 +25,10 @@ META = "meta"
 CLUSTER_ID = "cluster_id"
 SPLIT = "split"
 N_TOKENS = "n_tokens"
+# Columns later stages add to the canonical record.
+N_TRAINED_TOKENS = "n_trained_tokens"
+PII_EDITS = "pii_edits"
+STAGE_COLUMNS = (N_TRAINED_TOKENS, PII_EDITS, CLUSTER_ID, SPLIT, N_TOKENS)
 
 KINDS = ("sft", "preference")
 ROLES = ("system", "user", "assistant", "tool")
