@@ -7,7 +7,7 @@ import pytest
 
 from tuneset.scrub import PII_EDITS, scrub
 from tuneset.scrub.detectors import Detector
-from tuneset.scrub.names import common_words, list_mates, name_gazetteer, name_parts
+from tuneset.scrub.names import common_words, english_words, list_mates, name_gazetteer, name_parts
 
 from .conftest import SALT, cfg
 
@@ -37,6 +37,7 @@ def test_context_and_shape_rules(detector, text, name):
     "Chrome, Safari and Firefox all show the same error.",
     "Note: Error: the sync failed.",
     "Her maiden name is Key",  # a strong cue, but an ordinary word that no name list knows
+    "We added Almond Milk and a splash of Ginger to the recipe, as the Queen of Texas likes.",
 ])
 def test_ordinary_words_are_not_names(detector, text):
     assert persons(detector, text) == []
@@ -55,6 +56,8 @@ def test_gazetteer_spans_faker_locales_and_leaves_out_common_words():
     assert {"Halldór", "Jakob", "Tomasz"} <= firsts and {"Nowak", "Jørgensen"} <= lasts
     assert not {"Will", "May", "Chrome", "Thanks"} & firsts
     assert {"Will", "Chrome", "Because"} <= common_words()
+    english = english_words()  # WordNet's lemmas (from the pinned spaCy model package) minus English first names
+    assert {"Link", "Queen", "Texas", "Milk", "Met"} <= english and not {"John", "Sarah", "Natasja"} & english
     assert name_parts("Joakim Westgård") == ["Joakim", "Westgård"] and name_parts("Westgård") == []
 
 

@@ -46,7 +46,7 @@ from stdnum.us import ssn as std_ssn
 
 from tuneset.config import PiiConfig
 from tuneset.scrub import types as T
-from tuneset.scrub.names import (NAME_TOKEN, ContextName, GazetteerName, common_words, list_mates,
+from tuneset.scrub.names import (NAME_TOKEN, ContextName, GazetteerName, common_words, english_words, list_mates,
                                   name_gazetteer)
 from tuneset.scrub.secrets import find_secrets
 
@@ -468,7 +468,8 @@ class Detector:
                              _context_rx(r.context) if r.context else None)
                             for r in recognizers if self.entities & set(r.supported_entities)]
         if T.PERSON in self.entities:
-            name_gazetteer()  # load the name lists and common words now, not inside the first texts
+            name_gazetteer()  # load the name and word lists now, not inside the first texts
+            english_words()
         want_ner = cfg.ner if ner is None else ner
         wants_names = bool(self.entities & {T.PERSON, T.LOCATION})
         self.ner: SpacyNer | None = None
