@@ -67,11 +67,15 @@ def records(n: int, seed: int = 7) -> list[dict]:
 
 
 def _cfg(conf: str, no_language: bool):
+    from pathlib import Path
+
     from omegaconf import OmegaConf
 
     from tuneset import config
 
-    values = OmegaConf.to_container(OmegaConf.load(conf), resolve=True)
+    loaded = OmegaConf.load(conf)
+    bases = [OmegaConf.load(Path(conf).parent / f"{b}.yaml") for b in loaded.get("defaults", []) if b != "_self_"]
+    values = OmegaConf.to_container(OmegaConf.merge(*bases, loaded), resolve=True)  # a group file's defaults list
     values.pop("defaults", None)
     if no_language:
         values["rules"] = [r for r in values["rules"] if r.get("rule") != "language"]

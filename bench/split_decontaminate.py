@@ -3,7 +3,7 @@
 Usage: python bench/split_decontaminate.py [--sizes 10000 100000 1000000] [--shared ../shared/data]
 
 Examples are distinct chats built from Stanford Alpaca text (a distinct pair of instructions as the
-user turn, two or three random answer sentences as the assistant turn), so n-gram statistics are
+user turn, three to five random answer sentences as the assistant turn), so n-gram statistics are
 those of real English and the data looks like it has been through dedup.
 The benchmarks are all five sets in ../shared/data: GSM8K test, HumanEval, TruthfulQA (v1), the 57
 MMLU-Redux CSVs and MT-Bench, linked (not copied) into a temporary data/benchmarks/. Each stage runs
@@ -52,7 +52,7 @@ def write_examples(path: Path, n: int, shared: Path, seed: int = 1) -> None:
     for i in range(n):
         a = i % len(instructions)  # a distinct pair of instructions per row: the data is past dedup
         user = f"{instructions[a]} {instructions[(i // len(instructions) + 7 * a + 1) % len(instructions)]}"
-        answer = " ".join(rng.choice(sentences) for _ in range(rng.randint(2, 3)))
+        answer = " ".join(rng.choice(sentences) for _ in range(rng.randint(3, 5)))
         parsed = Parsed(kind="sft", messages=[message("user", user), message("assistant", answer)],
                         group_id=f"t{i // 3}" if i % 4 == 0 else None)
         batch.append(build_record(Unit(str(i + 1), f"{i}\0{user}\0{answer}".encode(), parsed=parsed), info))
@@ -124,7 +124,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             (work / "expectations").symlink_to(REPO / "expectations")
-            config.compose_params(REPO / "conf", work / "params.yaml", ["+decontaminate=default"])
+            config.compose_params(REPO / "conf", work / "params.yaml")
             link_benchmarks(work, args.shared)
             write_examples(work / "data/in/examples.parquet", n, args.shared)
             cells, notes = [], []

@@ -43,14 +43,15 @@ class CoverageTally:
 
     def add(self, df: pd.DataFrame) -> None:
         labels = df[col.LABELS].tolist() if col.LABELS in df.columns else [None] * len(df)
-        self.examples += len(df)
-        self.combos.update(tuple(sorted((str(k), str(v)) for k, v in m.items())) if isinstance(m, Mapping) else ()
-                           for m in labels)
+        self.add_labels(labels)
 
-    def add_labels(self, labels: Iterable[Mapping[str, str]]) -> None:
-        for m in labels:
-            self.examples += 1
-            self.combos[tuple(sorted(m.items()))] += 1
+    def add_labels(self, labels: Iterable[Mapping[str, str] | None]) -> None:
+        # Counted by the items in their order (rows labelled alike share it); put in order once, in
+        # _sorted, so the result does not depend on the order of a row's labels.
+        raw: Counter[Combo] = Counter(tuple(m.items()) if isinstance(m, Mapping) else () for m in labels)
+        for combo, n in raw.items():
+            self.examples += n
+            self.combos[tuple(sorted((str(k), "" if v is None else str(v)) for k, v in combo))] += n
 
     # --- the matrix ---------------------------------------------------------------------------
 
