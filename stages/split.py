@@ -10,13 +10,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tuneset import config, frames, stagekit
 from tuneset import schema as col
-from tuneset.split import KEY_COLUMNS, assign_splits, bridge_rows, output_batches, prompt_links, read_history
+from tuneset.split import KEY_COLUMNS, assign_splits, bridge_rows, prompt_links, read_history
 from tuneset.split.leakage import COLUMNS, check_leakage
 from tuneset.split.links import COLUMNS as LINK_COLUMNS
+from tuneset.split.output import output_plan, take_rows, write_sorted
 
 STAGE = "split"
 
@@ -42,8 +44,11 @@ def main() -> int:
         history = read_history(args.history, cfg.history_rev, ".", args.params) if cfg.history else None
         links = None
         if cfg.link_prompts or decon.self_check != "off":
-            links = prompt_links(lambda: frames.iter_frames(args.input, columns=LINK_COLUMNS), decon)
+            source = pq.ParquetFile(args.input)
+            links = prompt_links(lambda: (pa.Table.from_batches([b]) for b in
+                                          source.iter_batches(batch_size=50_000, columns=list(LINK_COLUMNS))), decon)
             stagekit.log(STAGE, f"{len(links)} prompt link(s): user messages held whole by another example")
+            pa.default_memory_pool().release_unused()
         schema = pq.read_schema(args.input)
         keys = frames.read_parquet(args.input, [c for c in KEY_COLUMNS if c in schema.names])
         timing["rows"] = len(keys)
@@ -52,15 +57,15 @@ def main() -> int:
         timing["history"] = result.history
         stagekit.log(STAGE, f"history: {result.history['status']}")
         bridges = np.flatnonzero(~result.keep)
+        placed = output_plan(result.keep, result.examples[col.CLUSTER_ID].tolist(), result.examples[col.SPLIT].tolist())
         del keys
-        table = pq.read_table(args.input)
-        dropped = bridge_rows(frames.from_table(table.take(bridges)), result.plan, bridges.tolist())
-        writer = None
-        for batch in output_batches(table, result):
-            writer = writer or pq.ParquetWriter(out / "examples.parquet", batch.schema, compression="zstd")
-            writer.write_table(batch)
-        writer.close()
-        del table
+        result.examples = result.examples.iloc[:0]  # the key frame is no longer needed: free it before the content
+        source = pq.ParquetFile(args.input)
+        dropped = bridge_rows(frames.from_table(take_rows(source, bridges)), result.plan, bridges.tolist())
+        # Export streams in this order: example_id order within the file, so it never sorts again.
+        write_sorted(source, out / "examples.parquet", placed, out / ".sorting")
+        pa.default_memory_pool().release_unused()
+        del placed
         frames.write_parquet(dropped, out / "dropped.parquet", col.DROPPED_TYPES)
         stagekit.log(STAGE, f"wrote {int(result.keep.sum())} examples; checking leakage")
         leakage = check_leakage(lambda: frames.iter_frames(out / "examples.parquet", columns=COLUMNS),

@@ -170,3 +170,18 @@ def test_results_do_not_depend_on_how_texts_are_chunked(record_factory, monkeypa
     chunked = decontaminate(frame(record_factory, users), prepare(bench_set(items), CFG), CFG)
     assert dropped_locators(chunked) == dropped_locators(whole) == ["1", "2", "3", "5", "6"]
     assert chunked.dropped["details"].tolist() == whole.dropped["details"].tolist()
+
+
+def test_message_texts_from_arrow_equal_the_pandas_ones(record_factory):
+    from tuneset.decontaminate import message_texts
+    from tuneset.frames import to_table
+
+    df = records_frame([record_factory(user="first question here", answer="an answer", system="Be brief.", locator="1"),
+                        record_factory(user="", answer="only answer", locator="2"),
+                        record_factory(user="pref question", answer="good", kind="preference", locator="3")])
+    a, b = message_texts(df), message_texts(to_table(df))
+    assert a[0] == b[0] and a[1].tolist() == b[1].tolist() == [0, 0, 0, 1, 2, 2, 2] and a[2] == b[2]
+    assert a[2][:3] == ["messages[0]:system", "messages[1]:user", "messages[2]:assistant"]
+    users = message_texts(to_table(df), role="user")
+    assert users[0] == ["first question here", "pref question"] and users[1].tolist() == [0, 2]
+    assert message_texts(df, role="user")[0] == users[0]

@@ -35,7 +35,7 @@ def run_stage(*args: str) -> int:
 def workdir(tmp_path, monkeypatch):
     shutil.copytree(REPO / "expectations", tmp_path / "expectations")
     monkeypatch.chdir(tmp_path)
-    config.compose_params(REPO / "conf", "params.yaml", ["+decontaminate=default"])
+    config.compose_params(REPO / "conf", "params.yaml")
     return tmp_path
 
 

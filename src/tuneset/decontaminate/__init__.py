@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tuneset import ledger
 from tuneset import schema as col
@@ -90,24 +92,55 @@ def prepare(benchmarks: BenchmarkSet, cfg: DecontaminateConfig) -> Prepared:
     return Prepared(benchmarks, index, names, rules)
 
 
-def message_texts(df: pd.DataFrame) -> tuple[list[str], np.ndarray, list[str]]:
-    """Every non-empty message content of every row: ``(texts, row of each, label of each)``.
+def message_texts(df: pd.DataFrame | pa.Table, role: str | None = None) -> tuple[list[str], np.ndarray, list[str]]:
+    """Every non-empty message content of every row, row by row: ``(texts, row of each, label of each)``.
 
-    Labels read ``messages[1]:user``, ``chosen[0]:assistant``.
+    Labels read ``messages[1]:user``, ``chosen[0]:assistant``; ``role`` keeps that role's messages
+    only. A pyarrow table is read column-wise in Arrow, without building message dicts.
     """
+    if isinstance(df, pa.Table):
+        return _arrow_texts(df, role)
     texts: list[str] = []
     rows: list[int] = []
     labels: list[str] = []
     columns = [(k, df[k].tolist()) for k in _CONTENT_KEYS if k in df.columns]
-    for key, values in columns:
-        for r, msgs in enumerate(values):
-            for i, m in enumerate(msgs or ()):
+    for r in range(len(df)):
+        for key, values in columns:
+            for i, m in enumerate(values[r] or ()):
                 content = m.get("content")
-                if isinstance(content, str) and content:
+                if isinstance(content, str) and content and (role is None or m.get("role") == role):
                     texts.append(content)
                     rows.append(r)
                     labels.append(f"{key}[{i}]:{m.get('role')}")
     return texts, np.asarray(rows, dtype=np.int64), labels
+
+
+def _arrow_texts(table: pa.Table, role: str | None) -> tuple[list[str], np.ndarray, list[str]]:
+    parts = []
+    for key in _CONTENT_KEYS:
+        if key not in table.column_names:
+            continue
+        lists = table.column(key).combine_chunks()
+        if len(lists) == 0:
+            continue
+        flat = lists.flatten()
+        parents = pc.list_parent_indices(lists).to_numpy()
+        offsets = lists.offsets.to_numpy()[:-1]
+        content, roles = flat.field("content"), flat.field("role")
+        keep = pc.and_(pc.is_valid(content), pc.greater(pc.utf8_length(content), 0))
+        if role is not None:
+            keep = pc.and_(keep, pc.equal(roles, role))
+        keep = keep.fill_null(False).to_numpy(zero_copy_only=False)
+        idx = np.flatnonzero(keep)
+        parts.append((parents[idx], idx - offsets[parents[idx]], key, content.filter(pa.array(keep)).to_pylist(),
+                      roles.filter(pa.array(keep)).to_pylist()))
+    if not parts:
+        return [], np.zeros(0, dtype=np.int64), []
+    rows = np.concatenate([p[0] for p in parts])
+    order = np.argsort(rows, kind="stable")  # row by row, keys in order within a row
+    texts = [t for p in parts for t in p[3]]
+    labels = [f"{p[2]}[{i}]:{r}" for p in parts for i, r in zip(p[1].tolist(), p[4])]
+    return [texts[i] for i in order.tolist()], rows[order].astype(np.int64), [labels[i] for i in order.tolist()]
 
 
 def _details(p: Prepared, hit: Hit, label: str, all_hits: Sequence[Hit]) -> dict[str, Any]:

@@ -51,8 +51,8 @@ class SizeIndex:
     """Entries of one n-gram size, sorted by key: the benchmark text, the position, and whether a probe."""
 
     keys: np.ndarray  # uint64, sorted, repeated when several entries share a key
-    text: np.ndarray  # int64 benchmark text index
-    pos: np.ndarray  # int64 word position inside that text
+    text: np.ndarray  # int32 benchmark text index
+    pos: np.ndarray  # int32 word position inside that text
     probe: np.ndarray  # bool
     _distinct: np.ndarray = field(init=False, repr=False)
     _first: np.ndarray = field(init=False, repr=False)
@@ -62,7 +62,7 @@ class SizeIndex:
     def __post_init__(self) -> None:
         starts = _runs(self.keys)
         self._distinct, self._first = self.keys[starts], starts
-        self._count = np.diff(np.append(starts, len(self.keys)))
+        self._count = np.diff(np.append(starts, len(self.keys))).astype(np.int32)
         self._table = KeyTable(self._distinct)
 
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +138,7 @@ def _sorted_unique_items(h: np.ndarray, t: np.ndarray, pos: np.ndarray, item_of:
 
 def _entries(h: np.ndarray, t: np.ndarray, p: np.ndarray, probe: np.ndarray) -> SizeIndex:
     """A size index from entries already sorted by key, then text and position."""
-    return SizeIndex(h, t.astype(np.int64), p.astype(np.int64), probe)
+    return SizeIndex(h, t.astype(np.int32), p.astype(np.int32), probe)
 
 
 def distinct_rows(*cols: np.ndarray) -> np.ndarray:

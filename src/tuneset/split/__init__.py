@@ -14,13 +14,12 @@ held whole by an example of another.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from tuneset import hashing, ledger
 from tuneset import schema as col
@@ -31,7 +30,7 @@ from tuneset.split.history import History, read_history
 from tuneset.split.links import CONTAINS, prompt_links
 
 __all__ = ["KEY_COLUMNS", "STAGE", "History", "SplitBridge", "SplitResult", "assign_splits", "bridge_rows",
-           "output_batches", "prompt_links", "read_history", "split_of"]
+           "prompt_links", "read_history", "split_of"]
 
 STAGE = "split"
 
@@ -221,21 +220,3 @@ def _report(df: pd.DataFrame, examples: pd.DataFrame, cfg: SplitConfig, p: Plan,
     if cfg.stratify_by:
         report["stratify"]["within_tolerance"] = report["labels"][cfg.stratify_by]["within_tolerance"]
     return report
-
-
-def output_batches(table: pa.Table, result: SplitResult, batch_rows: int = 50_000) -> Iterator[pa.Table]:
-    """The kept rows of ``table`` (the frame ``result`` was computed on, content included) with
-    ``cluster_id`` and ``split`` set, in (example_id, origin_id) order, ``batch_rows`` at a time: the
-    content is copied once, a batch at a time, never sorted as a whole."""
-    kept = result.examples
-    order = np.lexsort((kept[col.ORIGIN_ID].to_numpy(dtype=object), kept[col.EXAMPLE_ID].to_numpy(dtype=object)))
-    rows = np.flatnonzero(result.keep)[order]
-    added = {c: pa.array(kept[c].to_numpy(dtype=object)[order].tolist(), pa.string()) for c in (col.CLUSTER_ID, col.SPLIT)}
-    names = [n for n in table.column_names if n not in added] + list(added)
-    for lo in range(0, max(len(rows), 1), batch_rows):
-        part = table.take(rows[lo:lo + batch_rows])
-        for c, values in added.items():
-            piece = values.slice(lo, batch_rows)
-            i = part.schema.get_field_index(c)
-            part = part.set_column(i, c, piece) if i >= 0 else part.append_column(c, piece)
-        yield part.select(names)

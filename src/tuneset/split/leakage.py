@@ -21,6 +21,7 @@ Every violation names the pair by source file and locator (never by content) and
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ from tuneset.config import DecontaminateConfig, DedupConfig
 from tuneset.split.links import CONTAINS, prompt_links
 
 MAX_SHOWN = 20  # violations listed per check
+SPLIT_CODES = {s: i for i, s in enumerate(col.SPLITS)}
 CHECKS = ("group", "cluster", "exact", "near", "ngram")
 COLUMNS = (col.ORIGIN_ID, col.SPLIT, col.GROUP_ID, col.CLUSTER_ID, col.KIND, col.MESSAGES, col.CHOSEN, col.REJECTED,
            col.SOURCE_FILE, col.LOCATOR)
@@ -52,7 +54,7 @@ class Leakage:
 
     counts: dict[str, int | None] = field(default_factory=dict)  # None: not run
     leaks: list[Leak] = field(default_factory=list)  # at most MAX_SHOWN per check
-    where: list[str] = field(default_factory=list)  # "split source_file locator" per row
+    where: Sequence[str] = field(default_factory=list)  # "split source_file locator" per row
     gating: tuple[str, ...] = ("group", "cluster", "exact", "near", "ngram")
     notes: list[str] = field(default_factory=list)
 
@@ -75,18 +77,43 @@ class Leakage:
         }
 
 
-def _straddling(keys: Sequence[str], splits: Sequence[str], check: str) -> tuple[int, list[Leak]]:
+def _hashes(values: Sequence[Any]) -> np.ndarray:
+    """A 64-bit fingerprint (blake2b) of each value's text: equal texts, equal fingerprints, on every run."""
+    return np.fromiter((int.from_bytes(hashlib.blake2b(str(v).encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                                       "little") for v in values), dtype=np.uint64, count=len(values))
+
+
+class _Where(Sequence[str]):
+    """``split source_file locator`` of a row, built when asked (only the leaks shown need it)."""
+
+    def __init__(self, splits: list[str], file_of: np.ndarray, names: dict[int, str], locators: list[str]) -> None:
+        self.splits, self.file_of, self.names, self.locators = splits, file_of, names, locators
+
+    def __len__(self) -> int:
+        return len(self.splits)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return f"{self.splits[i]} {self.names[int(self.file_of[i])]} {self.locators[i]}"
+
+
+def _straddling(keys: np.ndarray, splits: Sequence[str], check: str) -> tuple[int, list[Leak]]:
     """Keys with rows in more than one split: how many, and one pair of rows for the first few."""
-    frame = pd.DataFrame({"k": keys, "s": splits, "r": np.arange(len(keys))})
-    per = frame.groupby("k", sort=True)["s"].nunique()
-    bad = per.index[per > 1]
+    if not len(keys):
+        return 0, []
+    code = np.asarray([SPLIT_CODES[s] for s in splits], dtype=np.int8)
+    order = np.lexsort((np.arange(len(keys)), keys))
+    k, c = keys[order], code[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    lo = np.minimum.reduceat(c, starts)
+    hi = np.maximum.reduceat(c, starts)
+    bad = np.flatnonzero(lo != hi)
     leaks = []
-    if len(bad):
-        sub = frame[frame["k"].isin(bad[:MAX_SHOWN])].sort_values(["k", "r"])
-        for _, g in sub.groupby("k", sort=True):
-            first = g.iloc[0]
-            other = g[g["s"] != first["s"]].iloc[0]
-            leaks.append(Leak(check, int(first["r"]), int(other["r"])))
+    ends = np.append(starts, len(k))
+    for b in bad[:MAX_SHOWN].tolist():
+        rows = order[starts[b]:ends[b + 1]]
+        first = int(rows[0])
+        other = next(int(r) for r in rows if code[r] != code[first])
+        leaks.append(Leak(check, first, other))
     return int(len(bad)), leaks
 
 
@@ -115,31 +142,41 @@ def check_leakage(frames: Callable[[], Iterable[pd.DataFrame]], dedup: DedupConf
     from tuneset.dedup.text import extract
 
     out = Leakage(gating=tuple(c for c in CHECKS if c != "ngram" or decontaminate.self_check == "gate"))
-    oids: list[str] = []
+    wanted = set() if links is None else set(links[col.ORIGIN_ID]) | set(links[CONTAINS])
+    row_of: dict[str, int] = {}
     splits: list[str] = []
-    gids: list[str] = []
-    cids: list[str] = []
+    keys: dict[str, list[np.ndarray]] = {"group": [], "cluster": [], "exact": []}
     kinds: list[str] = []
     key_text: list[str] = []
-    exact: list[str] = []
+    files: dict[str, int] = {}
+    where_file: list[np.ndarray] = []
+    locators: list[str] = []
     for df in frames():
         if not len(df):
             continue
         split = [str(s) for s in df[col.SPLIT].tolist()]
-        oids += [str(o) for o in df[col.ORIGIN_ID].tolist()]
+        if links is None or wanted:  # rows named by a prompt link (all of them when links come later)
+            for i, o in enumerate(df[col.ORIGIN_ID].tolist()):
+                if links is None or o in wanted:
+                    row_of[str(o)] = len(splits) + i
         splits += split
-        gids += [str(x) for x in df[col.GROUP_ID].tolist()]
-        cids += [str(x) for x in df[col.CLUSTER_ID].tolist()]
-        out.where += [f"{s} {f} {loc}" for s, f, loc in zip(split, df[col.SOURCE_FILE].tolist(), df[col.LOCATOR].tolist())]
+        keys["group"].append(_hashes(df[col.GROUP_ID].tolist()))
+        keys["cluster"].append(_hashes(df[col.CLUSTER_ID].tolist()))
+        where_file.append(np.asarray([files.setdefault(str(f), len(files)) for f in df[col.SOURCE_FILE].tolist()],
+                                     dtype=np.int32))
+        locators += [str(x) for x in df[col.LOCATOR].tolist()]
         t = extract(df, dedup.key, dedup.include_system, dedup.fold_case, dedup.fold_whitespace)
         kinds += t.kinds
         key_text += t.key_text
-        exact += [f"{k}\t{e}" for k, e in zip(t.kinds, t.exact)]
+        keys["exact"].append(_hashes([f"{k}\t{e}" for k, e in zip(t.kinds, t.exact)]))
+    names = {v: k for k, v in files.items()}
+    file_of = np.concatenate(where_file) if where_file else np.zeros(0, dtype=np.int32)
+    out.where = _Where(splits, file_of, names, locators)
 
-    for check, keys in (("group", gids), ("cluster", cids), ("exact", exact)):
-        out.counts[check], leaks = _straddling(keys, splits, check)
+    for check in ("group", "cluster", "exact"):
+        column = np.concatenate(keys.pop(check)) if splits else np.zeros(0, dtype=np.uint64)
+        out.counts[check], leaks = _straddling(column, splits, check)
         out.leaks += leaks
-    del exact
     if dedup.near:
         out.counts["near"], leaks = near_leaks(key_text, splits, kinds, dedup)
         out.leaks += leaks
@@ -154,10 +191,9 @@ def check_leakage(frames: Callable[[], Iterable[pd.DataFrame]], dedup: DedupConf
         return out
     if links is None:
         links = prompt_links(frames, decontaminate)
-    row = {o: i for i, o in enumerate(oids)}
     count = 0
     for a, b in zip(links[col.ORIGIN_ID].tolist(), links[CONTAINS].tolist()):
-        i, j = row.get(a), row.get(b)
+        i, j = row_of.get(a), row_of.get(b)
         if i is None or j is None or splits[i] == splits[j]:
             continue
         count += 1

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tuneset import schema as col
 from tuneset.config import DecontaminateConfig
@@ -36,23 +37,24 @@ def empty_links() -> pd.DataFrame:
     return pd.DataFrame({col.ORIGIN_ID: pd.Series([], dtype=object), CONTAINS: pd.Series([], dtype=object)})
 
 
-def prompt_links(frames: Callable[[], Iterable[pd.DataFrame]], cfg: DecontaminateConfig) -> pd.DataFrame:
+def prompt_links(frames: Callable[[], Iterable[pd.DataFrame | pa.Table]], cfg: DecontaminateConfig) -> pd.DataFrame:
     """``(origin_id, contains)`` pairs, sorted: an example, and an other example whose whole user
-    message one of its user messages holds; over every frame ``frames()`` yields."""
+    message one of its user messages holds; over every frame (or Arrow table) ``frames()`` yields."""
     texts: list[str] = []
-    rows: list[int] = []
+    row_parts: list[np.ndarray] = []
     oids: list[str] = []
     for df in frames():
         if not len(df):
             continue
-        t, r, labels = message_texts(df)
-        user = np.asarray([lab.endswith(":user") for lab in labels], dtype=bool)
-        texts += [x for x, u in zip(t, user.tolist()) if u]
-        rows += (r[user] + len(oids)).tolist()
-        oids += [str(o) for o in df[col.ORIGIN_ID].tolist()]
+        t, r, _ = message_texts(df, role="user")
+        texts += t
+        row_parts.append(r + len(oids))
+        ids = df.column(col.ORIGIN_ID).to_pylist() if isinstance(df, pa.Table) else df[col.ORIGIN_ID].tolist()
+        oids += [str(o) for o in ids]
+    rows = np.concatenate(row_parts) if row_parts else np.zeros(0, dtype=np.int64)
     if not texts:
         return empty_links()
-    index = build_index(texts, rows, [0] * len(rows), {0: cfg.ngram}, {0: _EVERY}, min_words=cfg.min_words,
+    index = build_index(texts, rows, np.zeros(len(rows), dtype=np.int64), {0: cfg.ngram}, {0: _EVERY}, min_words=cfg.min_words,
                         max_item_frequency=cfg.max_item_frequency, fuzzy_threshold=cfg.fuzzy_threshold,
                         probes=False, whole=False)
     del texts
