@@ -48,7 +48,6 @@ def main() -> int:
             links = prompt_links(lambda: (pa.Table.from_batches([b]) for b in
                                           source.iter_batches(batch_size=50_000, columns=list(LINK_COLUMNS))), decon)
             stagekit.log(STAGE, f"{len(links)} prompt link(s): user messages held whole by another example")
-            pa.default_memory_pool().release_unused()
         schema = pq.read_schema(args.input)
         keys = frames.read_parquet(args.input, [c for c in KEY_COLUMNS if c in schema.names])
         timing["rows"] = len(keys)
@@ -64,7 +63,6 @@ def main() -> int:
         dropped = bridge_rows(frames.from_table(take_rows(source, bridges)), result.plan, bridges.tolist())
         # Export streams in this order: example_id order within the file, so it never sorts again.
         write_sorted(source, out / "examples.parquet", placed, out / ".sorting")
-        pa.default_memory_pool().release_unused()
         del placed
         frames.write_parquet(dropped, out / "dropped.parquet", col.DROPPED_TYPES)
         stagekit.log(STAGE, f"wrote {int(result.keep.sum())} examples; checking leakage")

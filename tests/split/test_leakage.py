@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -10,7 +11,7 @@ from tuneset.config import DecontaminateConfig, DedupConfig
 from tuneset.frames import records_frame
 from tuneset.split import assign_splits, prompt_links
 from tuneset.config import SplitConfig
-from tuneset.split.leakage import check_leakage
+from tuneset.split.leakage import MAX_SHOWN, check_leakage
 
 DEDUP = DedupConfig()
 DECON = DecontaminateConfig()
@@ -99,3 +100,30 @@ def test_near_check_follows_dedup_config(record_factory, near):
     df = split_frame(record_factory, CLEAN)
     result = check_leakage(lambda: iter([df]), DedupConfig(near=near), DECON)
     assert (result.counts["near"] is None) == (not near)
+
+
+def test_packed_texts_read_back_in_any_order():
+    from tuneset.split.leakage import PackedTexts
+
+    packed = PackedTexts()
+    packed.extend(["a", "b\0c", ""])
+    packed.extend([])
+    packed.extend(["dé", "e"])
+    assert len(packed) == 5
+    assert [packed[i] for i in (4, 0, 3, 1, 2)] == ["e", "a", "dé", "b c", ""]
+
+
+def test_near_leaks_equal_dedup_pairs_across_splits(record_factory):
+    from tuneset.dedup import near_params
+    from tuneset.dedup.verify import near_duplicate_pairs
+    from tuneset.split.leakage import near_leaks
+
+    base = [f"How do I export album number {i} from the phone app to my laptop?" for i in range(30)]
+    texts = base + [t.replace("How do I", "How can I") for t in base[:10]] + [t + " Thanks!" for t in base[10:20]]
+    splits = ["train", "val", "test"] * (len(texts) // 3) + ["train"] * (len(texts) % 3)
+    kinds = ["sft"] * len(texts)
+    full = near_duplicate_pairs(texts, np.arange(len(texts)), near_params(DEDUP), groups=kinds)
+    expected = sorted((i, j) for i, j in full.pairs.tolist() if splits[i] != splits[j])
+    count, leaks = near_leaks(texts, splits, kinds, DEDUP)
+    assert count == len(expected) > 0
+    assert [(x.a, x.b) for x in leaks] == expected[:MAX_SHOWN]

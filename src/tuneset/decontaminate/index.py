@@ -162,7 +162,7 @@ def build_index(texts: Sequence[str], items: Sequence[int], groups: Sequence[int
     n-grams only."""
     w = words(texts)
     vocab = Vocab(w.hashes)
-    ids = vocab.ids(w.hashes).astype(np.int32)
+    ids = vocab.ids(w.hashes)
     offsets, lengths = w.offsets, w.lengths
     del w
     item_of = np.asarray(items, dtype=np.int64)

@@ -92,7 +92,7 @@ def scan(index: Index, texts: Sequence[str], rows: Sequence[int] | np.ndarray, e
     if index.empty or not len(texts):
         return Matches({}, {"texts": len(texts), "probe_candidates": 0, "probe_verified": 0, "probe_confirmed": 0})
     w = words(list(texts))
-    return scan_ids(index, index.vocab.ids(w.hashes).astype(np.int32), w.offsets, rows, every, skip_own)
+    return scan_ids(index, index.vocab.ids(w.hashes), w.offsets, rows, every, skip_own)
 
 
 def scan_ids(index: Index, ids: np.ndarray, offsets: np.ndarray, rows: Sequence[int] | np.ndarray,

@@ -20,6 +20,9 @@ _SIZE = U64(0xA0761D6478BD642F)
 WHOLE = U64(0x5851F42D4C957F2D)  # salt of whole-text keys, so a whole text never equals an n-gram
 
 
+FIND_SLICE = 1 << 21  # queries looked up at once
+
+
 class KeyTable:
     """Positions of 64-bit keys in a sorted array of distinct keys, found by direct addressing.
 
@@ -43,7 +46,12 @@ class KeyTable:
             self.table[uniq[counts > 1]] = -1
 
     def find(self, q: np.ndarray) -> np.ndarray:
-        """Position of each query in ``keys``, ``-1`` when absent."""
+        """Position of each query in ``keys``, ``-1`` when absent (in slices, so temporaries stay small)."""
+        if len(q) > FIND_SLICE:
+            return np.concatenate([self._find(q[lo:lo + FIND_SLICE]) for lo in range(0, len(q), FIND_SLICE)])
+        return self._find(q)
+
+    def _find(self, q: np.ndarray) -> np.ndarray:
         out = np.full(len(q), -1, dtype=np.int64)
         if len(self.keys) == 0 or len(q) == 0:
             return out
@@ -75,7 +83,8 @@ class Vocab:
         return len(self.keys)
 
     def ids(self, hashes: np.ndarray) -> np.ndarray:
-        return self._table.find(hashes)
+        """The id of each word hash (int32; ``-1``: not in the vocabulary)."""
+        return self._table.find(hashes).astype(np.int32)
 
 
 def _powers(base: np.uint64, n: int) -> np.ndarray:

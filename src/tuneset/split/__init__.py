@@ -44,9 +44,9 @@ MAX_LABEL_VALUES = 50  # labels with more distinct values are not broken down pe
 @register
 @dataclass(frozen=True)
 class SplitBridge(Rule):
-    """Drop a new example whose ``group_id`` and ``cluster_id`` lead to groups that the last committed
-    dataset version put in different splits. Keeping it would either leak (its group would straddle
-    two splits) or move existing examples; dropping it does neither."""
+    """Drop a new example whose ``group_id``, ``cluster_id`` or prompt links lead to groups that the
+    last committed dataset version put in different splits. Keeping it would either leak (its group
+    would straddle two splits) or move existing examples; dropping it does neither."""
 
     name: ClassVar[str] = "split_bridge"
     version: ClassVar[int] = 1
@@ -155,7 +155,8 @@ def assign_splits(df: pd.DataFrame, cfg: SplitConfig, history: History | None = 
     strat = [(m or {}).get(cfg.stratify_by) for m in label_maps] if cfg.stratify_by else None
     row_links = None
     if links is not None and len(links) and cfg.link_prompts:
-        position = {o: i for i, o in enumerate(oid)}
+        needed = set(links[col.ORIGIN_ID].tolist()) | set(links[CONTAINS].tolist())
+        position = {o: i for i, o in enumerate(oid) if o in needed}
         pairs = [(position[a], position[b]) for a, b in zip(links[col.ORIGIN_ID].tolist(), links[CONTAINS].tolist())
                  if a in position and b in position]
         row_links = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)

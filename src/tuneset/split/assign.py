@@ -164,18 +164,19 @@ def _rebalance(groups: list[int], split: list[str], sizes: np.ndarray, fixed: np
     for g in groups:
         rows[split[g]] += int(sizes[g])
     target = _targets(ratios, float(sum(rows.values())))
+    # Rows only leave the splits that hold too many and only enter those that hold too few: a split
+    # topped up past its share by a whole group never gives a row back.
+    short = {d for d in col.SPLITS if target[d] - rows[d] > 0}
     moved = 0
-    for s in col.SPLITS:
+    for s in [x for x in col.SPLITS if rows[x] - target[x] > 0]:
         excess = rows[s] - target[s]
-        if excess <= 0:
-            continue
         candidates = [g for g in groups if split[g] == s and fixed[g]]
         candidates.sort(key=lambda g: (natural[g] == s, u[g], g))
         for g in candidates:
             size = int(sizes[g])
             if excess < size / 2.0:
                 continue
-            lacking = {d: target[d] - rows[d] for d in col.SPLITS if d != s and target[d] - rows[d] > 0}
+            lacking = {d: target[d] - rows[d] for d in short if target[d] - rows[d] > 0}
             if not lacking:
                 break
             dest = natural[g] if natural[g] in lacking else max(lacking, key=lambda d: (lacking[d], -SPLIT_CODE[d]))

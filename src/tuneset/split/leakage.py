@@ -21,7 +21,9 @@ Every violation names the pair by source file and locator (never by content) and
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -117,18 +119,57 @@ def _straddling(keys: np.ndarray, splits: Sequence[str], check: str) -> tuple[in
     return int(len(bad)), leaks
 
 
+class PackedTexts(Sequence[str]):
+    """Many texts kept zlib-compressed in blocks (the key texts of a million examples take a third of
+    the memory); reading them in order decompresses each block once."""
+
+    def __init__(self) -> None:
+        self._blocks: list[bytes] = []
+        self._starts: list[int] = [0]
+        self._cache: tuple[int, list[str]] = (-1, [])
+
+    def extend(self, texts: Sequence[str]) -> None:
+        if texts:
+            joined = "\0".join(t.replace("\0", " ") for t in texts)
+            self._blocks.append(zlib.compress(joined.encode("utf-8", "surrogatepass"), 1))
+            self._starts.append(self._starts[-1] + len(texts))
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    def __getitem__(self, i):  # type: ignore[override]
+        b = bisect.bisect_right(self._starts, i) - 1
+        if self._cache[0] != b:
+            self._cache = (b, zlib.decompress(self._blocks[b]).decode("utf-8", "surrogatepass").split("\0"))
+        return self._cache[1][i - self._starts[b]]
+
+
 def near_leaks(texts: Sequence[str], splits: Sequence[str], kinds: Sequence[str], cfg: DedupConfig) -> tuple[int, list[Leak]]:
-    """Near-duplicate pairs across splits, by dedup's own candidate search and verification."""
+    """Near-duplicate pairs across splits, by dedup's own candidate search and verification.
+
+    LSH candidates come from every text, in order; only the candidates across splits are then
+    verified (by :func:`tuneset.dedup.verify.near_duplicate_pairs` on just their texts: a pair's
+    band keys, hence its candidacy, do not depend on the other texts).
+    """
     from tuneset.dedup import near_params
-    from tuneset.dedup.verify import near_duplicate_pairs
+    from tuneset.dedup.verify import candidates, near_duplicate_pairs
 
     if len(texts) < 2:
         return 0, []
-    found = near_duplicate_pairs(texts, np.arange(len(texts), dtype=np.int64), near_params(cfg), groups=kinds)
+    params = near_params(cfg)
+    cand, _ = candidates(texts, np.arange(len(texts), dtype=np.int64), params)
+    code = np.asarray([SPLIT_CODES[s] for s in splits], dtype=np.int8)
+    cand = cand[code[cand[:, 0]] != code[cand[:, 1]]] if len(cand) else cand
+    if not len(cand):
+        return 0, []
+    rows = np.unique(cand)
+    found = near_duplicate_pairs([texts[r] for r in rows.tolist()], np.arange(len(rows), dtype=np.int64), params,
+                                 groups=[kinds[r] for r in rows.tolist()])
     leaks = []
     count = 0
-    for (i, j), jv, rv in zip(found.pairs.tolist(), found.jaccard.tolist(), found.ratio.tolist()):
-        if splits[i] != splits[j]:
+    for (a, b), jv, rv in zip(found.pairs.tolist(), found.jaccard.tolist(), found.ratio.tolist()):
+        i, j = int(rows[a]), int(rows[b])
+        if code[i] != code[j]:
             count += 1
             if len(leaks) < MAX_SHOWN:
                 leaks.append(Leak("near", i, j, (("jaccard", round(jv, 4)), ("ratio", round(rv, 4)))))
@@ -147,7 +188,7 @@ def check_leakage(frames: Callable[[], Iterable[pd.DataFrame]], dedup: DedupConf
     splits: list[str] = []
     keys: dict[str, list[np.ndarray]] = {"group": [], "cluster": [], "exact": []}
     kinds: list[str] = []
-    key_text: list[str] = []
+    key_text = PackedTexts()
     files: dict[str, int] = {}
     where_file: list[np.ndarray] = []
     locators: list[str] = []
@@ -167,7 +208,7 @@ def check_leakage(frames: Callable[[], Iterable[pd.DataFrame]], dedup: DedupConf
         locators += [str(x) for x in df[col.LOCATOR].tolist()]
         t = extract(df, dedup.key, dedup.include_system, dedup.fold_case, dedup.fold_whitespace)
         kinds += t.kinds
-        key_text += t.key_text
+        key_text.extend(t.key_text)
         keys["exact"].append(_hashes([f"{k}\t{e}" for k, e in zip(t.kinds, t.exact)]))
     names = {v: k for k, v in files.items()}
     file_of = np.concatenate(where_file) if where_file else np.zeros(0, dtype=np.int32)
