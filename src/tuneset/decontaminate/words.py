@@ -17,9 +17,11 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
+
+# One word-character table and one hash finalizer for dedup and decontamination alike.
+from tuneset.dedup.shingles import _word_table, fmix64  # noqa: E402
 
 U64 = np.uint64
 _P_CHAR = U64(0x100000001B3)
@@ -27,26 +29,8 @@ _P_LEN = U64(0x9E3779B97F4A7C15)
 BATCH_CHARS = 4_000_000  # code points per batch: bounds the temporary arrays to about 200 MB
 
 
-def fmix64(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finalizer, in place on a uint64 array (and returned)."""
-    with np.errstate(over="ignore"):
-        h ^= h >> U64(33)
-        h *= U64(0xFF51AFD7ED558CCD)
-        h ^= h >> U64(33)
-        h *= U64(0xC4CEB9FE1A85EC53)
-        h ^= h >> U64(33)
-    return h
 
 
-@lru_cache(maxsize=1)
-def _word_table() -> np.ndarray:
-    """For every code point, whether it belongs to a word. Built once, read-only."""
-    table = np.ones(0x110000, dtype=bool)
-    table[:0x10000] = np.fromiter((chr(c).isalnum() for c in range(0x10000)), dtype=bool, count=0x10000)
-    table[0xD800:0xE000] = False  # lone surrogates are not text
-    table[0] = False
-    table.setflags(write=False)
-    return table
 
 
 def normalize(text: str) -> str:
