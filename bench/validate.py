@@ -1,13 +1,15 @@
 """Benchmark: validation (normalize) + token counting (filter) throughput and peak memory.
 
-Usage: python bench/validate.py [--sizes 10000 100000] [--tokenizer o200k_base] [--template chatml]
-                               [--shape chat|single]
+Usage: python bench/validate.py [--sizes 10000 100000] [--workers 1 2] [--tokenizer o200k_base]
+                               [--template chatml] [--shape chat|single]
        python bench/validate.py --bpe      # the BPE guard: pathological no-whitespace runs
 
 Each size runs in a fresh subprocess so its peak RSS is its own. Rows are synthetic support chats
 (system prompt on a third of them, 1-3 exchanges, a tool-calling conversation every 20th row, a
-preference pair every 10th), built as canonical records the way ingest writes them. Prints rows/s
-of normalize, of filter (render + count + rules), and of the two together; the target is 20k rows/s.
+preference pair every 10th), built as canonical records the way ingest writes them and written to Parquet. Runs the stages'
+loops (Parquet batches in, judged in worker processes, merged in order, Parquet out) and prints
+rows/s of normalize, of filter (render + count + the token rules), and of the two together; the
+target is 20k rows/s.
 """
 
 from __future__ import annotations
@@ -61,27 +63,59 @@ def records(n: int, seed: int = 1, shape: str = "chat") -> list[dict]:
     return out
 
 
-def one(n: int, tokenizer: str, template: str, shape: str) -> dict:
-    from tuneset import frames
-    from tuneset.config import FilterConfig, NormalizeConfig, TargetConfig
-    from tuneset.filter import apply_filter
-    from tuneset.normalize import normalize
-    from tuneset.tokens import TokenCounter
+def _cpu() -> float:
+    """CPU seconds of this process and its reaped children (the worker processes)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
-    df = frames.records_frame(records(n, shape=shape))
-    TokenCounter(tokenizer)  # load the vocabulary outside the timed part (0.2-0.5 s, once per process)
-    t, c = time.perf_counter(), time.process_time()
-    norm = normalize(df, NormalizeConfig())
-    t_norm, c_norm = time.perf_counter() - t, time.process_time() - c
-    t, c = time.perf_counter(), time.process_time()
-    filt = apply_filter(norm.examples, FilterConfig(), TargetConfig(tokenizer=tokenizer, template=template))
-    t_filter, c_filter = time.perf_counter() - t, time.process_time() - c
+
+def one(n: int, tokenizer: str, template: str, shape: str, workers: int) -> dict:
+    """The normalize and filter stages' loops (stages/normalize.py, stages/filter.py) over Parquet:
+    Arrow batches judged in ``workers`` processes, merged in order, written; filter with its
+    required rule and the token rules only (FilterConfig's defaults)."""
+    import tempfile
+    from pathlib import Path
+
+    from tuneset import frames, parallel
+    from tuneset.config import FilterConfig, NormalizeConfig, TargetConfig
+    from tuneset.filter import FilterRun
+    from tuneset.normalize import NormalizeStats, normalize_table
+
+    with tempfile.TemporaryDirectory() as tmp:
+        raw, normalized = Path(tmp) / "ingested.parquet", Path(tmp) / "normalized.parquet"
+        frames.write_parquet(frames.records_frame(records(n, shape=shape)), raw)
+        cfg = NormalizeConfig()
+        run = FilterRun(FilterConfig(), TargetConfig(tokenizer=tokenizer, template=template))  # loads the vocabulary
+        rows = parallel.batch_rows(n, workers)
+
+        t, c = time.perf_counter(), _cpu()
+        sink, stats = frames.ParquetSink(normalized, frames.parquet_columns(raw)), NormalizeStats()
+        for _, (kept, _, batch_stats) in parallel.map_ordered(lambda b: normalize_table(b, cfg),
+                                                              frames.iter_tables(raw, rows), workers):
+            sink.write_table(kept)
+            stats.merge(batch_stats)
+        sink.close()
+        stats.report(cfg)
+        t_norm, c_norm = time.perf_counter() - t, _cpu() - c
+
+        t, c = time.perf_counter(), _cpu()
+        sink = None
+        for table, verdict in parallel.map_ordered(run.judge_table, frames.iter_tables(normalized, rows), workers):
+            run.absorb(verdict)
+            out = run.kept_table(table, verdict)
+            if sink is None:
+                sink = frames.ParquetSink(Path(tmp) / "filtered.parquet", out.column_names,
+                                          run.output_types(verdict.added))
+            sink.write_table(out)
+        sink.close()
+        report = run.report()
+        t_filter, c_filter = time.perf_counter() - t, _cpu() - c
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rows": n, "normalize_s": round(t_norm, 2), "filter_s": round(t_filter, 2),
+    return {"rows": n, "workers": workers, "normalize_s": round(t_norm, 2), "filter_s": round(t_filter, 2),
             "normalize_rows_s": round(n / t_norm), "filter_rows_s": round(n / t_filter),
             "total_rows_s": round(n / (t_norm + t_filter)), "total_rows_cpu_s": round(n / (c_norm + c_filter)),
             "normalize_rows_cpu_s": round(n / c_norm), "filter_rows_cpu_s": round(n / c_filter),
-            "kept": len(filt.examples), "tokens": filt.report["tokens"]["n_tokens"].get("total", 0),
+            "kept": report["rows_out"], "tokens": report["tokens"]["n_tokens"].get("total", 0),
             "peak_rss_mb": round(peak_mb)}
 
 
@@ -113,24 +147,29 @@ def main() -> int:
     ap.add_argument("--shape", choices=("chat", "single"), default="chat",
                     help="chat: the multi-turn mix above (~190 tokens/row); single: one Alpaca-sized exchange")
     ap.add_argument("--bpe", action="store_true", help="time the BPE guard on pathological runs instead")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                    help="worker processes (TUNESET_WORKERS in the stages); 1 runs in-process")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bpe:
         bpe([10_000, 40_000, 160_000, 640_000])
         return 0
     if args.one:
-        print(json.dumps(one(args.one, args.tokenizer, args.template, args.shape)))
+        print(json.dumps(one(args.one, args.tokenizer, args.template, args.shape, args.workers[0])))
         return 0
     print(f"tokenizer {args.tokenizer}, template {args.template}, rows {args.shape}")
-    print("rows/s are wall clock (CPU time in parentheses: the machine may be shared)")
-    print(f"{'rows':>9} | {'normalize r/s':>17} | {'filter r/s':>17} | {'total r/s':>17} | {'tokens':>11} | {'peak RSS MB':>11}")
+    print("rows/s of wall clock (rows per CPU-second of this process and its workers in parentheses)")
+    print(f"{'rows':>9} | {'workers':>7} | {'normalize r/s':>17} | {'filter r/s':>17} | {'total r/s':>17} | "
+          f"{'tokens':>11} | {'peak RSS MB':>11}")
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--tokenizer", args.tokenizer,
-                              "--template", args.template, "--shape", args.shape],
-                             capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        cells = [f"{r[k + '_rows_s']:>7,} ({r[k + '_rows_cpu_s']:>7,})" for k in ("normalize", "filter", "total")]
-        print(f"{n:>9,} | " + " | ".join(cells) + f" | {r['tokens']:>11,} | {r['peak_rss_mb']:>11,}", flush=True)
+        for workers in args.workers:
+            out = subprocess.run([sys.executable, __file__, "--one", str(n), "--tokenizer", args.tokenizer,
+                                  "--template", args.template, "--shape", args.shape, "--workers", str(workers)],
+                                 capture_output=True, text=True, check=True)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            cells = [f"{r[k + '_rows_s']:>7,} ({r[k + '_rows_cpu_s']:>7,})" for k in ("normalize", "filter", "total")]
+            print(f"{n:>9,} | {workers:>7} | " + " | ".join(cells) + f" | {r['tokens']:>11,} | {r['peak_rss_mb']:>11,}",
+                  flush=True)
     return 0
 
 

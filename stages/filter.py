@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from tuneset import config, frames, ledger, stagekit
+from tuneset import config, frames, ledger, parallel, stagekit
 from tuneset import schema as col
 from tuneset.filter import FilterRun
 
@@ -32,17 +32,22 @@ def main() -> int:
     # With balance caps the kept rows are written once, then re-read through the caps.
     first = out / "_before_balance.parquet" if run.balancing else out / "examples.parquet"
     with stagekit.timed(STAGE) as timing:
-        progress = stagekit.progress(STAGE, pq.ParquetFile(args.input).metadata.num_rows)
+        total = pq.ParquetFile(args.input).metadata.num_rows
+        progress = stagekit.progress(STAGE, total)
+        workers = parallel.workers()
         sink = empty = None
         dropped = []
-        for batch in frames.iter_frames(args.input):
-            base = run.rows_in
-            kept, drops = run.add(batch, progress=lambda done, base=base: progress(base + done))
+        # Batches are judged in worker processes (TUNESET_WORKERS) and counted here in input order.
+        batches = frames.iter_tables(args.input, parallel.batch_rows(total, workers))
+        for table, verdict in parallel.map_ordered(run.judge_table, batches, workers):
+            run.absorb(verdict)
+            kept = run.kept_table(table, verdict)
             if sink is None:
-                empty = kept.iloc[0:0]
-                sink = frames.ParquetSink(first, list(kept.columns), run.output_types(kept))
-            sink.write_frame(kept)
-            dropped.append(drops)
+                empty = frames.from_table(kept.slice(0, 0))
+                sink = frames.ParquetSink(first, kept.column_names, run.output_types(verdict.added))
+            sink.write_table(kept)
+            dropped.append(verdict.dropped)
+            progress(run.rows_in)
         if sink is None:  # no rows at all: an empty table with the output columns
             empty, _ = run.add(frames.read_parquet(args.input))
             sink = frames.ParquetSink(first, list(empty.columns), run.output_types(empty))
@@ -57,6 +62,7 @@ def main() -> int:
             final.close(empty_like=empty)
             first.unlink()
         timing["rows"] = run.rows_in
+        timing["workers"] = workers
         dropped_df = ledger.concat_dropped(dropped)
         frames.write_parquet(dropped_df, out / "dropped.parquet", col.DROPPED_TYPES)
         report = run.report()

@@ -1,7 +1,7 @@
 """Stage normalize: canonical roles, repaired text, structural checks (each failure a named drop).
 
-The input streams through in batches: each batch is normalized on its own and appended to the output
-in input order, and the report's whole-dataset figures come from the batches' merged counters, so
+The input streams through in batches: each batch is normalized on its own (in worker processes, see
+:mod:`tuneset.parallel`) and appended to the output in input order, and the report's whole-dataset figures come from the batches' merged counters, so
 memory holds one batch, the drops and those counters, not the table.
 """
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from tuneset import config, frames, ledger, stagekit
+from tuneset import config, frames, ledger, parallel, stagekit
 from tuneset import schema as col
-from tuneset.normalize import NormalizeStats, check_config, normalize
+from tuneset.normalize import NormalizeStats, check_config, normalize_table
 
 STAGE = "normalize"
 
@@ -26,7 +26,8 @@ def main() -> int:
     ap.add_argument("--report", default="reports/normalize.json")
     ap.add_argument("--suite", default="expectations/normalized.json")
     ap.add_argument("--dropped-suite", default="expectations/dropped.json")
-    ap.add_argument("--batch-rows", type=int, default=50_000, help="rows per batch (memory holds one batch)")
+    ap.add_argument("--batch-rows", type=int, default=None,
+                    help="rows per batch (default: 50,000, smaller with several workers)")
     args = ap.parse_args()
     stagekit.quiet_environment()
     cfg = config.load_section("normalize", config.read_params(args.params))
@@ -38,13 +39,16 @@ def main() -> int:
         out = Path(args.out)
         sink = frames.ParquetSink(out / "examples.parquet", columns)
         stats, dropped = NormalizeStats(), []
+        workers = parallel.workers()
+        timing["workers"] = workers
+        batches = frames.iter_tables(args.input, args.batch_rows or parallel.batch_rows(total, workers))
         with stagekit.progress(STAGE, total) as bar:
-            for batch in frames.iter_frames(args.input, args.batch_rows):
-                done = stats.rows_in
-                result = normalize(batch, cfg, progress=lambda n, done=done: bar(done + n))
-                sink.write_frame(result.examples)
-                dropped.append(result.dropped)
-                stats.merge(result.stats)
+            # Batches are normalized in worker processes (TUNESET_WORKERS), merged here in input order.
+            for _, (kept, drops, batch_stats) in parallel.map_ordered(lambda t: normalize_table(t, cfg), batches,
+                                                                      workers):
+                sink.write_table(kept)
+                dropped.append(drops)
+                stats.merge(batch_stats)
                 bar(stats.rows_in)
         sink.close(empty_like=frames.records_frame([], columns))
         dropped = ledger.concat_dropped(dropped)

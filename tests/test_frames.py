@@ -45,3 +45,24 @@ def test_read_frames_share_repeated_strings_and_release_nested_values(tmp_path, 
     gc.collect()
     assert sys.getrefcount(messages) == 2  # the flat view does not keep the batch's messages alive
     assert view[col.MESSAGES].tolist() == [2, 2, 2, 2]
+
+
+def test_sink_bytes_do_not_depend_on_how_rows_were_batched(tmp_path, record_factory):
+    df = frames.records_frame([record_factory(locator=str(i), user=f"Question {i}?") for i in range(23)])
+    paths = []
+    for name, cuts in (("one", [23]), ("uneven", [1, 9, 2, 11]), ("frames", [5, 5, 5, 5, 3])):
+        sink = frames.ParquetSink(tmp_path / f"{name}.parquet", row_group_rows=7)
+        start = 0
+        for n in cuts:
+            part = df.iloc[start:start + n]
+            if name == "frames":
+                sink.write_frame(part)
+            else:
+                sink.write_table(frames.to_table(part))
+            start += n
+        sink.close()
+        paths.append(tmp_path / f"{name}.parquet")
+    assert paths[0].read_bytes() == paths[1].read_bytes() == paths[2].read_bytes()
+    meta = pq.ParquetFile(paths[0]).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [7, 7, 7, 2]
+    assert frames.read_parquet(paths[1])[col.LOCATOR].tolist() == [str(i) for i in range(23)]

@@ -93,29 +93,66 @@ def records_frame(records: Sequence[Mapping[str, Any]], columns: Sequence[str] =
     return pd.DataFrame({c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns})
 
 
+ROW_GROUP_ROWS = 50_000
+
+
 class ParquetSink:
     """Appends batches of records to one Parquet file with a fixed schema, so a stage's memory holds
-    one batch rather than the whole table. Batches arrive in their final order; nothing is sorted."""
+    one batch rather than the whole table. Batches arrive in their final order; nothing is sorted.
+
+    Rows are written in row groups of ``row_group_rows`` whatever the batches' sizes, so the file's
+    bytes depend on its rows only (not on how a stage batched them, e.g. for worker processes).
+    """
 
     def __init__(self, path: str | Path, columns: Sequence[str] = col.RECORD_COLUMNS,
-                 types: Mapping[str, pa.DataType] = col.RECORD_TYPES) -> None:
+                 types: Mapping[str, pa.DataType] = col.RECORD_TYPES, row_group_rows: int = ROW_GROUP_ROWS) -> None:
         self.path = Path(path)
         self.columns = list(columns)
         self.types = types
         self.rows = 0
+        self.row_group_rows = row_group_rows
         self._writer: pq.ParquetWriter | None = None
         self._schema: pa.Schema | None = None
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
 
     def write_frame(self, df: pd.DataFrame) -> None:
         if df.empty:
             return
-        table = to_table(df[self.columns], self.types)
+        self.write_table(to_table(df[self.columns], self.types))
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append an Arrow table with this sink's columns (its first table fixes the schema)."""
+        if table.num_rows == 0:
+            return
+        table = table.select(self.columns)
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._schema = table.schema
+            # The canonical types where known: a table read back from Parquet names a map's
+            # entries differently, and the names are part of the file's bytes.
+            self._schema = pa.schema([pa.field(c, self.types[c]) if c in self.types else table.schema.field(c)
+                                      for c in self.columns])
             self._writer = pq.ParquetWriter(self.path, self._schema, compression="zstd")
-        self._writer.write_table(table.cast(self._schema))
-        self.rows += len(df)
+        self._pending.append(table.cast(self._schema))
+        self._pending_rows += table.num_rows
+        self.rows += table.num_rows
+        if self._pending_rows >= self.row_group_rows:
+            self._flush(final=False)
+
+    def _flush(self, final: bool) -> None:
+        assert self._writer is not None
+        pending = pa.concat_tables(self._pending) if self._pending else None
+        self._pending, self._pending_rows = [], 0
+        if pending is None:
+            return
+        full = pending.num_rows if final else pending.num_rows - pending.num_rows % self.row_group_rows
+        for start in range(0, full, self.row_group_rows):
+            # One contiguous chunk per row group: Arrow's chunking must not show in the pages.
+            part = pending.slice(start, min(self.row_group_rows, full - start)).combine_chunks()
+            self._writer.write_table(part, row_group_size=self.row_group_rows)
+        if full < pending.num_rows:
+            rest = pending.slice(full)
+            self._pending, self._pending_rows = [rest], rest.num_rows
 
     def write_records(self, records: Sequence[Mapping[str, Any]]) -> None:
         self.write_frame(records_frame(records, self.columns))
@@ -123,16 +160,24 @@ class ParquetSink:
     def close(self, empty_like: pd.DataFrame | None = None) -> None:
         """Finish the file; with no rows written, write an empty table of the same columns."""
         if self._writer is not None:
+            self._flush(final=True)
             self._writer.close()
         else:
             write_parquet(empty_like if empty_like is not None else records_frame([], self.columns), self.path, self.types)
 
 
-def iter_frames(path: str | Path, batch_rows: int = 50_000, columns: Iterable[str] | None = None) -> Iterator[pd.DataFrame]:
-    """The rows of a Parquet file as DataFrames of at most ``batch_rows`` rows, in file order."""
+def iter_tables(path: str | Path, batch_rows: int = 50_000, columns: Iterable[str] | None = None) -> Iterator[pa.Table]:
+    """The rows of a Parquet file as Arrow tables of at most ``batch_rows`` rows, in file order
+    (the batches :func:`iter_frames` converts; cheap to send to a worker process)."""
     pf = pq.ParquetFile(path)
     for batch in pf.iter_batches(batch_size=batch_rows, columns=list(columns) if columns is not None else None):
-        yield from_table(pa.Table.from_batches([batch]))
+        yield pa.Table.from_batches([batch])
+
+
+def iter_frames(path: str | Path, batch_rows: int = 50_000, columns: Iterable[str] | None = None) -> Iterator[pd.DataFrame]:
+    """The rows of a Parquet file as DataFrames of at most ``batch_rows`` rows, in file order."""
+    for table in iter_tables(path, batch_rows, columns):
+        yield from_table(table)
 
 
 def parquet_columns(path: str | Path) -> list[str]:

@@ -145,7 +145,7 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_stage_writes_the_bytes_of_one_whole_table_call(workdir, records):
+def test_stage_writes_the_bytes_of_one_whole_table_call(workdir, records, monkeypatch):
     df = frames.records_frame(records)
     frames.write_parquet(df, "in.parquet")
     cfg = config.load_section("normalize", config.read_params("params.yaml"))
@@ -158,12 +158,30 @@ def test_stage_writes_the_bytes_of_one_whole_table_call(workdir, records):
     for name in ("examples.parquet", "dropped.parquet", "report.json"):
         assert (workdir / "one" / name).read_bytes() == (workdir / "want" / name).read_bytes(), name
 
-    run_stage("--input", "in.parquet", "--out", "many", "--report", "many/report.json", "--batch-rows", "5")
-    assert (workdir / "many/report.json").read_bytes() == (workdir / "want/report.json").read_bytes()
-    assert pq.ParquetFile("many/examples.parquet").num_row_groups > 1
-    for name in ("examples.parquet", "dropped.parquet"):
-        assert pq.read_table(f"many/{name}").equals(pq.read_table(f"want/{name}")), name
-    assert json.loads((workdir / "many/report.json").read_text())["preference"]["swapped_duplicates"] == 2
+    # Batches of 5 rows, judged in one process and in two worker processes: the same bytes.
+    for workers in ("1", "2"):
+        monkeypatch.setenv("TUNESET_WORKERS", workers)
+        out = f"many{workers}"
+        run_stage("--input", "in.parquet", "--out", out, "--report", f"{out}/report.json", "--batch-rows", "5")
+        for name in ("examples.parquet", "dropped.parquet", "report.json"):
+            assert (workdir / out / name).read_bytes() == (workdir / "want" / name).read_bytes(), (workers, name)
+    assert json.loads((workdir / "many2/report.json").read_text())["preference"]["swapped_duplicates"] == 2
+    assert json.loads((workdir / "reports/timings/normalize.json").read_text())["workers"] == 2
+
+
+def test_rewritten_rows_are_converted_the_rest_taken_as_they_are(records):
+    from tuneset.normalize import normalize_table
+
+    records[0][col.MESSAGES][0]["content"] = "  padded question  "  # trimmed: rewritten, new example_id
+    records[2][col.MESSAGES][-1]["content"] = "donâ€™t"  # mojibake repaired: rewritten
+    table = frames.to_table(frames.records_frame(records))
+    result = normalize(frames.from_table(table), CFG)
+    assert 2 <= result.rewritten.sum() < len(result.rewritten) and len(result.dropped) == 3
+    kept, dropped, stats = normalize_table(table, CFG)
+    assert kept.equals(frames.to_table(result.examples))
+    assert kept.column(col.MESSAGES)[0].as_py()[0]["content"] == "padded question"
+    assert kept.column(col.EXAMPLE_ID)[0].as_py() != table.column(col.EXAMPLE_ID)[0].as_py()
+    assert stats.report(CFG) == result.report
 
 
 def test_stage_on_an_empty_input_writes_empty_tables_then_the_gate_stops(workdir):

@@ -93,6 +93,26 @@ def score_stats(values: np.ndarray, integer: bool) -> dict[str, Any]:
     return out
 
 
+@dataclass
+class BatchVerdict:
+    """One batch judged (:meth:`FilterRun.judge`): everything the run counts, and what the kept
+    output is made of. Small beside the batch: the kept rows are ``kept_positions`` into it, and
+    ``added`` holds only the columns the filter adds or replaces (and ``origin_id``)."""
+
+    rows_in: int
+    kept_positions: np.ndarray  # positions of the kept rows in the batch, ascending
+    columns: list[str]  # the kept frame's columns, in order
+    added: pd.DataFrame  # kept rows: n_tokens, n_trained_tokens, score__*, labels, origin_id
+    dropped: pd.DataFrame  # ledger rows
+    failed_by_rule: dict[str, int]
+    dropped_by_rule: dict[str, int]
+    scores: dict[str, tuple[np.ndarray, bool]]  # every row's score as floats, and whether it is integral
+    kept_mask: np.ndarray
+    epoch: list[int]  # tokens per epoch of the kept rows
+    over: list[int]  # n_tokens above the context limit
+    guarded: int  # texts the BPE guard chunked
+
+
 class FilterRun:
     """The filter over a dataset given batch by batch (bounded memory), reporting on the whole.
 
@@ -126,6 +146,7 @@ class FilterRun:
         self.epoch: list[int] = []
         self.near: list[tuple[str, int]] = []
         self.over: list[int] = []
+        self.guarded = 0  # texts the BPE guard chunked, over the batches absorbed
         self.threshold = near_threshold(target, cfg.near_limit)
         self.scores: dict[str, list[np.ndarray]] = {r.name: [] for r in self.rules}
         self.integer_scores: dict[str, bool] = {r.name: True for r in self.rules}
@@ -137,6 +158,15 @@ class FilterRun:
         return self.balance.enabled
 
     def add(self, df: pd.DataFrame, progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Filter one batch: its kept rows (with token counts, scores and labels) and its drops."""
+        verdict, kept = self.judge(df, progress)
+        self.absorb(verdict)
+        return kept, verdict.dropped
+
+    def judge(self, df: pd.DataFrame, progress: Callable[[int], None] | None = None) -> tuple[BatchVerdict, pd.DataFrame]:
+        """Judge one batch without changing this run: a pure function of the batch and the config,
+        so batches can be judged in any process (:meth:`judge_table`) and absorbed in order."""
+        guarded = self.counter.guarded
         counts = token_columns(df, self.template, self.counter, progress)
         work = df.assign(**{
             N_TOKENS: pd.array(counts.n_tokens, dtype="Int64"),
@@ -152,21 +182,63 @@ class FilterRun:
         from tuneset.coverage import assign_labels
 
         kept = assign_labels(kept, self.cfg.labels, outcome.labels, self.taxonomies)
-        self.rows_in += len(df)
-        for name, n in outcome.failed_by_rule.items():
+        mask = (outcome.kept_mask.to_numpy(dtype=bool) if outcome.kept_mask is not None
+                else np.ones(len(df), dtype=bool))
+        scores = {}
+        for name, s in outcome.scores.items():
+            integer = pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)
+            scores[name] = (pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan), integer)
+        limit = self.target.context_tokens
+        added = [c for c in kept.columns if c not in df.columns or c in (N_TOKENS, col.LABELS)]
+        verdict = BatchVerdict(
+            rows_in=len(df), kept_positions=np.flatnonzero(mask), columns=list(kept.columns),
+            added=kept[[*added, col.ORIGIN_ID] if col.ORIGIN_ID not in added else added].copy(),
+            dropped=outcome.dropped, failed_by_rule=dict(outcome.failed_by_rule),
+            dropped_by_rule=dict(outcome.dropped_by_rule), scores=scores, kept_mask=mask,
+            epoch=[e for e, k in zip(counts.n_epoch, mask) if k],
+            over=[n for n in counts.n_tokens if n is not None and n > limit],
+            guarded=self.counter.guarded - guarded)
+        return verdict, kept
+
+    def judge_table(self, table: pa.Table) -> BatchVerdict:
+        """:meth:`judge` of an Arrow batch, keeping only the verdict: what a worker process returns
+        (:func:`tuneset.parallel.map_ordered`); :meth:`kept_table` rebuilds the kept rows from it."""
+        from tuneset.frames import from_table
+
+        return self.judge(from_table(table))[0]
+
+    def absorb(self, verdict: BatchVerdict) -> None:
+        """Count a judged batch into this run (batches in input order)."""
+        self.rows_in += verdict.rows_in
+        self.guarded += verdict.guarded
+        for name, n in verdict.failed_by_rule.items():
             self.failed[name] += n
-        for name, n in outcome.dropped_by_rule.items():
+        for name, n in verdict.dropped_by_rule.items():
             self.dropped_counts[name] = self.dropped_counts.get(name, 0) + n
-        self._collect_scores(outcome)
-        kept_ids = set(kept[col.ORIGIN_ID])
-        epoch = [e for oid, e in zip(df[col.ORIGIN_ID], counts.n_epoch) if oid in kept_ids]
-        self.over += [n for n in counts.n_tokens if n is not None and n > self.target.context_tokens]
+        for name, (values, integer) in verdict.scores.items():
+            self.integer_scores[name] = self.integer_scores[name] and integer
+            self.scores[name].append(values)
+        self.kept_flags.append(verdict.kept_mask)
+        kept = verdict.added
+        self.over += verdict.over
         if self.balancing:
             self.balance.add(kept)
-            self._epoch_of.update(zip(kept[col.ORIGIN_ID], epoch))
+            self._epoch_of.update(zip(kept[col.ORIGIN_ID], verdict.epoch))
         else:
-            self._account(kept, epoch)
-        return kept, outcome.dropped
+            self._account(kept, verdict.epoch)
+
+    def kept_table(self, table: pa.Table, verdict: BatchVerdict) -> pa.Table:
+        """The kept rows of the Arrow batch ``verdict`` judged, with the columns the filter adds or
+        replaces (token counts, scores, labels): the kept frame :meth:`add` returns, as Arrow. The
+        untouched columns are taken from ``table`` as they are, with no round trip through Python."""
+        from tuneset.frames import to_table
+
+        types = self.output_types(verdict.added)
+        added = to_table(verdict.added, types)
+        taken = table.take(pa.array(verdict.kept_positions, type=pa.int64()))
+        arrays = [added.column(c) if c in added.column_names else taken.column(c) for c in verdict.columns]
+        schema = pa.schema([pa.field(c, types[c]) if c in types else taken.schema.field(c) for c in verdict.columns])
+        return pa.Table.from_arrays([a.cast(f.type) for a, f in zip(arrays, schema)], schema=schema)
 
     def decide_balance(self) -> None:
         """Choose the rows the balance caps drop, once every batch has been added."""
@@ -189,14 +261,6 @@ class FilterRun:
         self.n_trained += kept[N_TRAINED_TOKENS].tolist()
         self.near += [(o, n) for o, n in zip(kept[col.ORIGIN_ID], kept[N_TOKENS]) if n > self.threshold]
         self.coverage.add(kept)
-
-    def _collect_scores(self, outcome: RuleOutcome) -> None:
-        for name, s in outcome.scores.items():
-            if not (pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
-                self.integer_scores[name] = False
-            self.scores[name].append(pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan))
-        if outcome.kept_mask is not None:
-            self.kept_flags.append(outcome.kept_mask.to_numpy(dtype=bool))
 
     def score_distributions(self) -> dict[str, Any]:
         """Per rule, its scores over every example in (``before``) and over the examples the rules
@@ -227,7 +291,7 @@ class FilterRun:
             "rules": [r.describe() for r in self.rules],
             "score_distributions": self.score_distributions(),
             "tokens": token_report(self.n_tokens, self.n_trained, self.epoch, self.near, self.target,
-                                   self.cfg.near_limit, sorted(self.over), self.counter.guarded),
+                                   self.cfg.near_limit, sorted(self.over), self.guarded),
         }
         if self.balancing:
             out["balance"] = self.balance.report
@@ -253,7 +317,7 @@ def apply_filter(df: pd.DataFrame, cfg: FilterConfig, target: TargetConfig,
 
 __all__ = [
     "N_TOKENS", "N_TRAINED_TOKENS", "REQUIRED_RULES", "SCORE_PREFIX", "STAGE", "AnswerPromptRatio", "BalanceCap",
-    "BalancePlan", "ContextLimit", "FilterResult", "FilterRule", "FilterRun", "Language", "License",
+    "BalancePlan", "BatchVerdict", "ContextLimit", "FilterResult", "FilterRule", "FilterRun", "Language", "License",
     "MaxAnswerTokens", "MaxPromptTokens", "Metadata", "MinAnswerTokens", "MinPromptTokens", "Refusal",
     "RepeatedLines", "RepeatedNgrams", "RestatesQuestion", "RuleOutcome", "TemplateLeftovers", "TemplateRenders",
     "TrainedTokens", "apply_filter", "apply_rules", "build_rules", "describe_rules", "filter_rules", "percentile",

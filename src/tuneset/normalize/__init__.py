@@ -20,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from tuneset import ledger
 from tuneset import schema as col
@@ -108,6 +110,8 @@ class NormalizeResult:
     dropped: pd.DataFrame
     report: dict[str, Any]
     stats: NormalizeStats = field(default_factory=NormalizeStats)
+    kept_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # into the input
+    rewritten: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per kept row: content changed
 
 
 def check_config(cfg: NormalizeConfig) -> None:
@@ -135,6 +139,7 @@ def normalize(df: pd.DataFrame, cfg: NormalizeConfig, progress: Callable[[int], 
               for c in (col.KIND, col.MESSAGES, col.CHOSEN, col.REJECTED, col.TOOLS, col.SOURCE, col.EXAMPLE_ID)}
     out: dict[str, list[Any]] = {col.MESSAGES: [], col.CHOSEN: [], col.REJECTED: [], col.EXAMPLE_ID: []}
     keep = [True] * n
+    rewritten: list[bool] = []
     dropped: list[dict[str, Any]] = []
     changed = 0
     for i in range(n):
@@ -146,7 +151,8 @@ def normalize(df: pd.DataFrame, cfg: NormalizeConfig, progress: Callable[[int], 
         view = {col.KIND: column[col.KIND][i], col.MESSAGES: injected, col.CHOSEN: chosen, col.REJECTED: rejected,
                 col.TOOLS: column[col.TOOLS][i], col.SOURCE: column[col.SOURCE][i]}
         eid = column[col.EXAMPLE_ID][i]
-        if c1 or c2 or c3 or injected is not messages or not eid:
+        rewrite = bool(c1 or c2 or c3 or injected is not messages or not eid)
+        if rewrite:
             new_eid = compute_example_id(view)
             changed += new_eid != eid
             eid = new_eid
@@ -169,6 +175,7 @@ def normalize(df: pd.DataFrame, cfg: NormalizeConfig, progress: Callable[[int], 
             out[col.CHOSEN].append(chosen)
             out[col.REJECTED].append(rejected)
             out[col.EXAMPLE_ID].append(eid)
+            rewritten.append(rewrite)
         if progress and (i + 1) % 10000 == 0:
             progress(i + 1)
     kept = df[pd.Series(keep, index=df.index, dtype=bool)].reset_index(drop=True) if n else df.copy()
@@ -178,11 +185,45 @@ def normalize(df: pd.DataFrame, cfg: NormalizeConfig, progress: Callable[[int], 
     stats = NormalizeStats(rows_in=n, rows_out=len(kept), content_changed=changed,
                            dropped_by_rule=Counter(ledger.rule_counts(dropped_df)),
                            consistency=ConsistencyStats().add(kept), preference=SwappedPairs().add(kept))
-    return NormalizeResult(kept, dropped_df, stats.report(cfg), stats)
+    return NormalizeResult(kept, dropped_df, stats.report(cfg), stats,
+                           kept_positions=np.flatnonzero(np.array(keep, dtype=bool)),
+                           rewritten=np.array(rewritten, dtype=bool))
+
+
+def normalize_table(table: pa.Table, cfg: NormalizeConfig) -> tuple[pa.Table, pd.DataFrame, NormalizeStats]:
+    """:func:`normalize` of an Arrow batch: (kept rows as Arrow, with the input's columns; drops;
+    stats). What a worker process returns (:func:`tuneset.parallel.map_ordered`): Arrow crosses
+    between processes as buffers, a frame of nested objects would cost as much to pickle as to judge."""
+    from tuneset.frames import from_table
+
+    result = normalize(from_table(table), cfg)
+    return rewrite_table(table, result), result.dropped, result.stats
+
+
+def rewrite_table(table: pa.Table, result: NormalizeResult) -> pa.Table:
+    """The kept rows of ``table`` as normalize left them. Rows it did not rewrite are taken from
+    ``table`` as they are; only the rewritten rows' content columns go through Python objects."""
+    kept = table.take(pa.array(result.kept_positions, type=pa.int64()))
+    rewritten = result.rewritten
+    if not rewritten.any():
+        return kept
+    n_new = int(rewritten.sum())
+    order = np.arange(len(rewritten), dtype=np.int64)
+    order[rewritten] = len(rewritten) + np.arange(n_new, dtype=np.int64)
+    changed = result.examples.loc[rewritten]
+    for name in (col.MESSAGES, col.CHOSEN, col.REJECTED, col.EXAMPLE_ID):
+        if name not in kept.column_names:
+            continue
+        i = kept.schema.get_field_index(name)
+        field_ = kept.schema.field(i)
+        new = pa.array(changed[name].tolist(), type=field_.type)
+        both = pa.concat_arrays([kept.column(i).combine_chunks(), new]) if kept.num_rows else new
+        kept = kept.set_column(i, field_, both.take(pa.array(order)))
+    return kept
 
 
 __all__ = [
     "ROLE_ALIASES", "STAGE", "ConsistencyStats", "NormalizeResult", "NormalizeStats", "StructureRule",
-    "SwappedPairs", "canonical_role", "check_config", "consistency", "normalize", "normalize_messages", "repair_text",
+    "SwappedPairs", "canonical_role", "check_config", "consistency", "normalize", "normalize_messages", "normalize_table", "rewrite_table", "repair_text",
     "structure_rules", "swapped_pairs",
 ]
