@@ -9,7 +9,8 @@ Each size runs in a fresh subprocess so its peak RSS is its own. Rows are synthe
 preference pair every 10th), built as canonical records the way ingest writes them and written to Parquet. Runs the stages'
 loops (Parquet batches in, judged in worker processes, merged in order, Parquet out) and prints
 rows/s of normalize, of filter (render + count + the token rules), and of the two together; the
-target is 20k rows/s.
+target is 20k rows/s. The first row of each size, ``in-memory``, is the validation and token
+counting alone: one DataFrame through normalize() and apply_filter(), no Parquet.
 """
 
 from __future__ import annotations
@@ -69,6 +70,38 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def in_memory(n: int, tokenizer: str, template: str, shape: str) -> dict:
+    """Validation and token counting alone: normalize() and apply_filter() on one DataFrame in this
+    process, no Parquet and no conversion between Arrow and Python objects."""
+    from tuneset import frames
+    from tuneset.config import FilterConfig, NormalizeConfig, TargetConfig
+    from tuneset.filter import apply_filter
+    from tuneset.normalize import normalize
+    from tuneset.parallel import without_gc
+    from tuneset.tokens import TokenCounter
+
+    df = frames.records_frame(records(n, shape=shape))
+    TokenCounter(tokenizer)  # load the vocabulary outside the timed part (0.2-0.5 s, once per process)
+    t, c = time.perf_counter(), _cpu()
+    norm = without_gc(lambda d: normalize(d, NormalizeConfig()), df)
+    t_norm, c_norm = time.perf_counter() - t, _cpu() - c
+    t, c = time.perf_counter(), _cpu()
+    filt = without_gc(lambda d: apply_filter(d, FilterConfig(), TargetConfig(tokenizer=tokenizer, template=template)),
+                      norm.examples)
+    t_filter, c_filter = time.perf_counter() - t, _cpu() - c
+    return _result(n, "in-memory", t_norm, c_norm, t_filter, c_filter, filt.report)
+
+
+def _result(n, workers, t_norm, c_norm, t_filter, c_filter, report) -> dict:
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rows": n, "workers": workers, "normalize_s": round(t_norm, 2), "filter_s": round(t_filter, 2),
+            "normalize_rows_s": round(n / t_norm), "filter_rows_s": round(n / t_filter),
+            "total_rows_s": round(n / (t_norm + t_filter)), "total_rows_cpu_s": round(n / (c_norm + c_filter)),
+            "normalize_rows_cpu_s": round(n / c_norm), "filter_rows_cpu_s": round(n / c_filter),
+            "kept": report["rows_out"], "tokens": report["tokens"]["n_tokens"].get("total", 0),
+            "peak_rss_mb": round(peak_mb)}
+
+
 def one(n: int, tokenizer: str, template: str, shape: str, workers: int) -> dict:
     """The normalize and filter stages' loops (stages/normalize.py, stages/filter.py) over Parquet:
     Arrow batches judged in ``workers`` processes, merged in order, written; filter with its
@@ -110,13 +143,7 @@ def one(n: int, tokenizer: str, template: str, shape: str, workers: int) -> dict
         sink.close()
         report = run.report()
         t_filter, c_filter = time.perf_counter() - t, _cpu() - c
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rows": n, "workers": workers, "normalize_s": round(t_norm, 2), "filter_s": round(t_filter, 2),
-            "normalize_rows_s": round(n / t_norm), "filter_rows_s": round(n / t_filter),
-            "total_rows_s": round(n / (t_norm + t_filter)), "total_rows_cpu_s": round(n / (c_norm + c_filter)),
-            "normalize_rows_cpu_s": round(n / c_norm), "filter_rows_cpu_s": round(n / c_filter),
-            "kept": report["rows_out"], "tokens": report["tokens"]["n_tokens"].get("total", 0),
-            "peak_rss_mb": round(peak_mb)}
+    return _result(n, workers, t_norm, c_norm, t_filter, c_filter, report)
 
 
 def bpe(sizes: list[int]) -> None:
@@ -150,25 +177,30 @@ def main() -> int:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                     help="worker processes (TUNESET_WORKERS in the stages); 1 runs in-process")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--in-memory", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bpe:
         bpe([10_000, 40_000, 160_000, 640_000])
         return 0
     if args.one:
-        print(json.dumps(one(args.one, args.tokenizer, args.template, args.shape, args.workers[0])))
+        if args.in_memory:
+            print(json.dumps(in_memory(args.one, args.tokenizer, args.template, args.shape)))
+        else:
+            print(json.dumps(one(args.one, args.tokenizer, args.template, args.shape, args.workers[0])))
         return 0
     print(f"tokenizer {args.tokenizer}, template {args.template}, rows {args.shape}")
     print("rows/s of wall clock (rows per CPU-second of this process and its workers in parentheses)")
-    print(f"{'rows':>9} | {'workers':>7} | {'normalize r/s':>17} | {'filter r/s':>17} | {'total r/s':>17} | "
+    print(f"{'rows':>9} | {'workers':>9} | {'normalize r/s':>17} | {'filter r/s':>17} | {'total r/s':>17} | "
           f"{'tokens':>11} | {'peak RSS MB':>11}")
     for n in args.sizes:
-        for workers in args.workers:
+        for workers in ["in-memory", *args.workers]:
+            mode = ["--in-memory"] if workers == "in-memory" else ["--workers", str(workers)]
             out = subprocess.run([sys.executable, __file__, "--one", str(n), "--tokenizer", args.tokenizer,
-                                  "--template", args.template, "--shape", args.shape, "--workers", str(workers)],
+                                  "--template", args.template, "--shape", args.shape, *mode],
                                  capture_output=True, text=True, check=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
             cells = [f"{r[k + '_rows_s']:>7,} ({r[k + '_rows_cpu_s']:>7,})" for k in ("normalize", "filter", "total")]
-            print(f"{n:>9,} | {workers:>7} | " + " | ".join(cells) + f" | {r['tokens']:>11,} | {r['peak_rss_mb']:>11,}",
+            print(f"{n:>9,} | {workers:>9} | " + " | ".join(cells) + f" | {r['tokens']:>11,} | {r['peak_rss_mb']:>11,}",
                   flush=True)
     return 0
 

@@ -41,7 +41,8 @@ def to_table(df: pd.DataFrame, types: Mapping[str, pa.DataType] = col.RECORD_TYP
         if pa.types.is_string(f.type):
             values = [None if isinstance(v, float) and math.isnan(v) else v for v in values]
         if f.name in _MAP_COLUMNS:
-            values = [None if v is None else sorted(dict(v).items()) for v in values]
+            values = [None if v is None else sorted(v.items() if isinstance(v, dict) else dict(v).items())
+                      for v in values]
         arrays.append(pa.array(values, type=f.type))
     return pa.Table.from_arrays(arrays, schema=schema)
 

@@ -33,7 +33,13 @@ def _cld2() -> Any:
 
 def base_code(code: str) -> str:
     """``zh-Hant`` -> ``zh``; CLD2's codes are ISO 639-1 where one exists."""
-    return code.split("-")[0].lower()
+    base = _BASE.get(code)
+    if base is None:
+        base = _BASE[code] = code.split("-")[0].lower()
+    return base
+
+
+_BASE: dict[str, str] = {}  # memo of base_code: CLD2 knows a fixed, small set of codes
 
 
 def detect(texts: list[str], allowed: frozenset[str], min_chars: int, max_chars: int) -> tuple[list[float], list[str]]:
