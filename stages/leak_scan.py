@@ -35,14 +35,10 @@ def main() -> int:
     stagekit.quiet_environment()
     cfg = config.load_section("pii", config.read_params(args.params))
     try:
-        key = salt.salt_from_env()
-    except salt.SaltMissing as exc:
+        key = salt.checked_salt(args.salt_fingerprint, "{var} is not the key scrub used ({path}); the vault cannot "
+                                "be checked", must_exist=True)
+    except salt.SaltError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
-        return 1
-    recorded = Path(args.salt_fingerprint)
-    if recorded.read_text(encoding="utf-8").strip() != salt.fingerprint(key):
-        print(f"ERROR: {salt.ENV_VAR} is not the key scrub used ({recorded}); the vault cannot be checked",
-              file=sys.stderr)
         return 1
     with stagekit.timed(STAGE) as timing:
         result = leak_scan(_lines(Path(args.final)), frames.read_parquet(args.vault), key, cfg)

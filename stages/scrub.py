@@ -31,14 +31,10 @@ def main() -> int:
     stagekit.quiet_environment()
     cfg = config.load_section("pii", config.read_params(args.params))
     try:
-        key = salt.salt_from_env()
-    except salt.SaltMissing as exc:
+        key = salt.checked_salt(args.salt_fingerprint, "{var} differs from the key recorded in {path}; run the "
+                                "whole pipeline (dvc repro) so salt_fingerprint records the key in use")
+    except salt.SaltError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
-        return 1
-    recorded = Path(args.salt_fingerprint)
-    if recorded.exists() and recorded.read_text(encoding="utf-8").strip() != salt.fingerprint(key):
-        print(f"ERROR: {salt.ENV_VAR} differs from the key recorded in {recorded}; run the whole pipeline "
-              f"(dvc repro) so salt_fingerprint records the key in use", file=sys.stderr)
         return 1
     with stagekit.timed(STAGE) as timing:
         df = frames.read_parquet(args.input)

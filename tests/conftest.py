@@ -1,11 +1,14 @@
-"""Shared fixtures: canonical records built with the real helpers, and the repo/shared locations."""
+"""Shared fixtures: canonical records built with the real helpers, a scratch repo for the stage scripts,
+and the repo/shared locations."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from tuneset import config
 from tuneset.records import Parsed, SourceInfo, Unit, build_record, message
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,6 +34,18 @@ def make_record(user: str = "How do I reset my password?", answer: str = "Use th
 @pytest.fixture
 def record_factory():
     return make_record
+
+
+@pytest.fixture
+def stage_workdir(tmp_path, monkeypatch) -> Path:
+    """A scratch repo to run stage scripts in (with tests/stage_helpers.py run_stage), made the working
+    directory: conf/ with no sources, expectations/, and the params.yaml composed from them."""
+    for d in ("conf", "expectations"):
+        shutil.copytree(REPO / d, tmp_path / d)
+    (tmp_path / "conf/config.yaml").write_text((REPO / "conf/config.yaml").read_text().replace("sources: sample", "sources: none"))
+    monkeypatch.chdir(tmp_path)
+    config.compose_params("conf", "params.yaml")
+    return tmp_path
 
 
 @pytest.fixture

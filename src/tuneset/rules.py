@@ -32,8 +32,13 @@ class Rule:
         return dataclasses.asdict(self)
 
     def fingerprint(self) -> str:
-        """First 16 hex digits of sha256 over name, version and parameters."""
-        return hashing.sha256_json({"rule": self.name, "version": self.version, "params": self.params()})[:16]
+        """First 16 hex digits of sha256 over name, version and parameters. Computed once per rule
+        (every dropped row records it): a rule is frozen, and its parameters are never changed in place."""
+        cached = self.__dict__.get("_fingerprint")
+        if cached is None:
+            cached = hashing.sha256_json({"rule": self.name, "version": self.version, "params": self.params()})[:16]
+            object.__setattr__(self, "_fingerprint", cached)  # not a field: eq, hash and params() ignore it
+        return cached
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -3,48 +3,26 @@
 from __future__ import annotations
 
 import json
-import runpy
-import shutil
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 
-from tuneset import config, frames
+from tuneset import frames
 
-REPO = Path(__file__).resolve().parents[2]
+from stage_helpers import run_stage
+
 QUESTION = ("Which two prime numbers that differ by exactly two add up to the number thirty six, and how can a "
             "student check the answer quickly?")
 
 
-def run_stage(name: str, *args: str) -> int:
-    argv = sys.argv
-    sys.argv = [f"stages/{name}.py", *args]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            runpy.run_path(str(REPO / "stages" / f"{name}.py"), run_name="__main__")
-        return int(exit_info.value.code or 0)
-    finally:
-        sys.argv = argv
-
-
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    shutil.copytree(REPO / "expectations", tmp_path / "expectations")
-    monkeypatch.chdir(tmp_path)
-    config.compose_params(REPO / "conf", "params.yaml")
-    return tmp_path
-
-
-def test_stage_drops_contaminated_rows_and_keeps_the_rest_in_order(workdir, record_factory):
-    bench = workdir / "data/benchmarks/primes"
+def test_stage_drops_contaminated_rows_and_keeps_the_rest_in_order(stage_workdir, record_factory):
+    bench = stage_workdir / "data/benchmarks/primes"
     bench.mkdir(parents=True)
     (bench / "test.jsonl").write_text(json.dumps({"id": "P1", "question": QUESTION, "answer": "17 and 19."}) + "\n")
     records = [record_factory(user=f"Question {i}: how do I rename folder number {i}?", locator=str(i)) for i in range(1, 8)]
     records.insert(3, record_factory(user=f"Homework: {QUESTION}", locator="99"))
     frames.write_parquet(frames.records_frame(records), "data/dedup/examples.parquet")
-    assert run_stage("decontaminate", "--input", "data/dedup/examples.parquet") == 0
+    run_stage("decontaminate", "--input", "data/dedup/examples.parquet")
     kept = pq.read_table("data/decontaminate/examples.parquet")
     assert kept.column("locator").to_pylist() == [str(i) for i in range(1, 8)]
     assert kept.schema == pq.read_schema("data/dedup/examples.parquet")
@@ -59,13 +37,13 @@ def test_stage_drops_contaminated_rows_and_keeps_the_rest_in_order(workdir, reco
     assert report["by_source"] == {"test": {"rows": 8, "contaminated": 1}}
     assert Path("reports/gates/decontaminated.json").exists() and Path("reports/gates/decontaminate_dropped.json").exists()
     first = Path("data/decontaminate/examples.parquet").read_bytes()
-    assert run_stage("decontaminate", "--input", "data/dedup/examples.parquet") == 0
+    run_stage("decontaminate", "--input", "data/dedup/examples.parquet")
     assert Path("data/decontaminate/examples.parquet").read_bytes() == first  # byte-identical rerun
 
 
-def test_stage_without_benchmarks_keeps_everything(workdir, record_factory):
+def test_stage_without_benchmarks_keeps_everything(stage_workdir, record_factory):
     frames.write_parquet(frames.records_frame([record_factory(locator="1")]), "in.parquet")
-    assert run_stage("decontaminate", "--input", "in.parquet", "--benchmarks", "data/benchmarks") == 0
+    run_stage("decontaminate", "--input", "in.parquet", "--benchmarks", "data/benchmarks")
     assert pq.read_table("data/decontaminate/examples.parquet").num_rows == 1
     report = json.loads(Path("reports/decontaminate.json").read_text())
     assert report["dropped_by_rule"] == {} and "no benchmark folder" in report["notes"][0]

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import runpy
-import shutil
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,43 +10,24 @@ import pytest
 from tuneset import config, frames
 from tuneset import schema as col
 
+from stage_helpers import REPO, run_stage
+
 from .helpers import LONG_A, LONG_Q, frame, sft
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def run_stage(*args: str) -> int:
-    argv = sys.argv
-    sys.argv = ["stages/dedup.py", *args]
-    try:
-        with pytest.raises(SystemExit) as info:
-            runpy.run_path(str(REPO / "stages" / "dedup.py"), run_name="__main__")
-        return info.value.code
-    finally:
-        sys.argv = argv
 
 
 @pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    for d in ("conf", "expectations"):
-        shutil.copytree(REPO / d, tmp_path / d)
-    conf = (tmp_path / "conf/config.yaml").read_text()
-    if "- dedup:" not in conf:
-        conf = conf.replace("  - split: default", "  - dedup: default\n  - split: default")
-    (tmp_path / "conf/config.yaml").write_text(conf.replace("sources: sample", "sources: none"))
-    monkeypatch.chdir(tmp_path)
-    config.compose_params("conf", "params.yaml")
+def workdir(stage_workdir):
     rows = [sft(LONG_Q, LONG_A, origin="expert", loc="1"), sft(LONG_Q.upper(), LONG_A, loc="2"),
             sft(LONG_Q.replace("annual", "yearly"), LONG_A, loc="3"),
             sft("Can I pay by invoice?", "Yes, on annual plans.", loc="4"),
             sft("Can I pay by invoice?", "No, cards only.", loc="5")]
-    frames.write_parquet(frame(rows), tmp_path / "in.parquet")
-    return tmp_path
+    frames.write_parquet(frame(rows), stage_workdir / "in.parquet")
+    return stage_workdir
 
 
 def test_stage_writes_examples_dropped_reports_and_passes_its_gates(workdir):
     assert config.load_section("dedup", config.read_params("params.yaml")).jaccard_threshold == 0.8
-    assert run_stage("--input", "in.parquet") == 0
+    run_stage("dedup", "--input", "in.parquet")
     kept = frames.read_parquet(workdir / "data/dedup/examples.parquet")
     dropped = pd.read_parquet(workdir / "data/dedup/dropped.parquet")
     assert len(kept) == 3 and kept[col.CLUSTER_ID].notna().all()
@@ -66,16 +43,16 @@ def test_stage_writes_examples_dropped_reports_and_passes_its_gates(workdir):
 
 
 def test_stage_outputs_are_byte_identical_across_runs(workdir):
-    assert run_stage("--input", "in.parquet") == 0
+    run_stage("dedup", "--input", "in.parquet")
     first = {p: (workdir / p).read_bytes() for p in ("data/dedup/examples.parquet", "data/dedup/dropped.parquet",
                                                       "reports/dedup.json", "reports/contradictions.json")}
-    assert run_stage("--input", "in.parquet") == 0
+    run_stage("dedup", "--input", "in.parquet")
     assert all((workdir / p).read_bytes() == b for p, b in first.items())
 
 
 def test_stage_fails_plainly_when_semantic_is_on_without_a_model(workdir, capsys):
     config.compose_params("conf", "params.yaml", ["dedup.semantic=true", "dedup.semantic_model=no_such_model_pkg"])
-    assert run_stage("--input", "in.parquet") == 2
+    run_stage("dedup", "--input", "in.parquet", code=2)
     assert "no_such_model_pkg" in capsys.readouterr().err
 
 

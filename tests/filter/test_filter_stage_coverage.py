@@ -4,17 +4,16 @@ reports/filter.json and reports/coverage.json written, gates passed; and `tunese
 from __future__ import annotations
 
 import json
-import runpy
 import shutil
-import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tuneset import frames
 from tuneset import schema as col
 from tuneset.cli import main as cli_main
+
+from stage_helpers import run_stage
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,14 +36,7 @@ def test_stage_writes_labels_coverage_and_balance_drops(tmp_path, monkeypatch, r
                                                    "values": ["billing", "refund", "login"]}]},
                          "balance": [{"label": "intent", "max_count": 5}]}}
     Path("params.yaml").write_text(yaml.safe_dump(params))
-    argv = sys.argv
-    sys.argv = ["stages/filter.py", "--input", "in/examples.parquet", "--out", "data/filter"]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            runpy.run_path(str(REPO / "stages" / "filter.py"), run_name="__main__")
-    finally:
-        sys.argv = argv
-    assert exit_info.value.code == 0
+    run_stage("filter", "--input", "in/examples.parquet", "--out", "data/filter")
     kept = frames.read_parquet("data/filter/examples.parquet")
     intents = sorted(m["intent"] for m in kept[col.LABELS])
     assert intents == ["billing"] * 5 + ["other"] + ["refund"] * 2

@@ -5,17 +5,10 @@ every good row is exported, no broken row is, each broken row is a named drop, t
 from __future__ import annotations
 
 import json
-import runpy
-import shutil
-import sys
-from pathlib import Path
 
 import pandas as pd
-import pytest
 
-from tuneset import config
-
-REPO = Path(__file__).resolve().parents[2]
+from stage_helpers import run_stage
 
 TOOLS = [{"type": "function", "function": {"name": "lookup_order", "parameters": {
     "type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}}]
@@ -93,29 +86,7 @@ BROKEN_PREFS = [  # (line in prefs.jsonl, raw line, rule)
 ]
 
 
-def run_stage(name: str, *args: str) -> None:
-    argv = sys.argv
-    sys.argv = [f"stages/{name}.py", *args]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            runpy.run_path(str(REPO / "stages" / f"{name}.py"), run_name="__main__")
-        assert exit_info.value.code == 0, f"stage {name} exited {exit_info.value.code}"
-    finally:
-        sys.argv = argv
-
-
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    for d in ("conf", "expectations"):
-        shutil.copytree(REPO / d, tmp_path / d)
-    (tmp_path / "conf/config.yaml").write_text(
-        (REPO / "conf/config.yaml").read_text().replace("sources: sample", "sources: none"))
-    monkeypatch.chdir(tmp_path)
-    config.compose_params("conf", "params.yaml")
-    return tmp_path
-
-
-def test_broken_rows_are_dropped_by_name_good_rows_exported_books_balance(workdir):
+def test_broken_rows_are_dropped_by_name_good_rows_exported_books_balance(stage_workdir):
     good = [json.dumps(r) for r in good_rows()]
     lines = list(good)
     expected_rule = {}
@@ -126,7 +97,7 @@ def test_broken_rows_are_dropped_by_name_good_rows_exported_books_balance(workdi
         for tag, raw, rule in BROKEN:
             if line is raw:
                 expected_rule[str(i)] = rule
-    raw = workdir / "data/raw/mixed"
+    raw = stage_workdir / "data/raw/mixed"
     raw.mkdir(parents=True)
     (raw / "chat.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     prefs = [json.dumps(r) for r in GOOD_PREFS]
@@ -145,16 +116,16 @@ def test_broken_rows_are_dropped_by_name_good_rows_exported_books_balance(workdi
     run_stage("export", "--dropped", "data/ingest/dropped.parquet", "data/normalize/dropped.parquet",
               "data/filter/dropped.parquet", "data/split/dropped.parquet")
 
-    lineage = json.loads((workdir / "reports/lineage.json").read_text())
+    lineage = json.loads((stage_workdir / "reports/lineage.json").read_text())
     assert lineage["balanced"], lineage
     assert lineage["raw_rows"] == len(lines) + len(prefs) and lineage["kept"] == n_good
 
-    dropped = pd.read_parquet(workdir / "data/final/dropped.parquet")
+    dropped = pd.read_parquet(stage_workdir / "data/final/dropped.parquet")
     assert dict(zip(zip(dropped["source_file"], dropped["locator"]), dropped["rule"])) == expected
     assert all(r.startswith("data/raw/mixed/") for r in dropped["reason"])
 
     exported = [line for kind in ("sft", "preference") for s in ("train", "val", "test")
-                for line in (workdir / f"data/final/{kind}/{s}.jsonl").read_text(encoding="utf-8").splitlines()]
+                for line in (stage_workdir / f"data/final/{kind}/{s}.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(exported) == n_good
     assert not any("bad-" in line for line in exported)
     for tag in [f"good-{i}" for i in range(24) if i != 5] + [f"good-tool-{i}" for i in range(4)] + \
@@ -162,14 +133,14 @@ def test_broken_rows_are_dropped_by_name_good_rows_exported_books_balance(workdi
         assert sum(f"({tag})" in line for line in exported) == 1, tag
     assert any("don’t worry" in line for line in exported)
 
-    manifest = pd.read_parquet(workdir / "data/final/manifest.parquet")
-    filtered = pd.read_parquet(workdir / "data/filter/examples.parquet")
+    manifest = pd.read_parquet(stage_workdir / "data/final/manifest.parquet")
+    filtered = pd.read_parquet(stage_workdir / "data/filter/examples.parquet")
     assert (filtered["n_tokens"] > 0).all() and len(filtered) == n_good
-    report = json.loads((workdir / "reports/filter.json").read_text())
+    report = json.loads((stage_workdir / "reports/filter.json").read_text())
     assert report["dropped_by_rule"] == {"context_limit": 1}
     assert report["tokens"]["over_limit"]["count"] == 1 and report["tokens"]["n_tokens"]["count"] == n_good
-    normalize_report = json.loads((workdir / "reports/normalize.json").read_text())
+    normalize_report = json.loads((stage_workdir / "reports/normalize.json").read_text())
     assert sum(normalize_report["dropped_by_rule"].values()) == sum(1 for r in expected.values()
                                                                    if r not in ("invalid_json", "context_limit"))
     assert len(manifest) == n_good
-    assert (workdir / "reports/gates/filtered.json").exists()
+    assert (stage_workdir / "reports/gates/filtered.json").exists()

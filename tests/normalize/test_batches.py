@@ -4,9 +4,6 @@ stage's outputs are the bytes that one call would write."""
 from __future__ import annotations
 
 import json
-import runpy
-import shutil
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +16,8 @@ from tuneset.config import NormalizeConfig
 from tuneset.normalize import ConsistencyStats, NormalizeStats, SwappedPairs, consistency, normalize, swapped_pairs
 from tuneset.records import message
 
-REPO = Path(__file__).resolve().parents[2]
+from stage_helpers import run_stage
+
 CFG = NormalizeConfig()
 SYSTEMS = ["You are the billing assistant.", "You are the shipping assistant.", "  Be brief.  "]
 
@@ -124,28 +122,7 @@ def test_empty_stats_report_like_an_empty_frame():
 # The stage script
 
 
-def run_stage(*args: str, code: int = 0) -> None:
-    argv = sys.argv
-    sys.argv = ["stages/normalize.py", *args]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            runpy.run_path(str(REPO / "stages" / "normalize.py"), run_name="__main__")
-        assert exit_info.value.code == code
-    finally:
-        sys.argv = argv
-
-
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    for d in ("conf", "expectations"):
-        shutil.copytree(REPO / d, tmp_path / d)
-    (tmp_path / "conf/config.yaml").write_text((REPO / "conf/config.yaml").read_text().replace("sources: sample", "sources: none"))
-    monkeypatch.chdir(tmp_path)
-    config.compose_params("conf", "params.yaml")
-    return tmp_path
-
-
-def test_stage_writes_the_bytes_of_one_whole_table_call(workdir, records, monkeypatch):
+def test_stage_writes_the_bytes_of_one_whole_table_call(stage_workdir, records, monkeypatch):
     df = frames.records_frame(records)
     frames.write_parquet(df, "in.parquet")
     cfg = config.load_section("normalize", config.read_params("params.yaml"))
@@ -154,19 +131,21 @@ def test_stage_writes_the_bytes_of_one_whole_table_call(workdir, records, monkey
     frames.write_parquet(whole.dropped, "want/dropped.parquet", col.DROPPED_TYPES)
     stagekit.write_json("want/report.json", whole.report)
 
-    run_stage("--input", "in.parquet", "--out", "one", "--report", "one/report.json")
+    run_stage("normalize", "--input", "in.parquet", "--out", "one", "--report", "one/report.json")
     for name in ("examples.parquet", "dropped.parquet", "report.json"):
-        assert (workdir / "one" / name).read_bytes() == (workdir / "want" / name).read_bytes(), name
+        assert (stage_workdir / "one" / name).read_bytes() == (stage_workdir / "want" / name).read_bytes(), name
 
     # Batches of 5 rows, judged in one process and in two worker processes: the same bytes.
     for workers in ("1", "2"):
         monkeypatch.setenv("TUNESET_WORKERS", workers)
         out = f"many{workers}"
-        run_stage("--input", "in.parquet", "--out", out, "--report", f"{out}/report.json", "--batch-rows", "5")
+        run_stage("normalize", "--input", "in.parquet", "--out", out, "--report", f"{out}/report.json",
+                  "--batch-rows", "5")
         for name in ("examples.parquet", "dropped.parquet", "report.json"):
-            assert (workdir / out / name).read_bytes() == (workdir / "want" / name).read_bytes(), (workers, name)
-    assert json.loads((workdir / "many2/report.json").read_text())["preference"]["swapped_duplicates"] == 2
-    assert json.loads((workdir / "reports/timings/normalize.json").read_text())["workers"] == 2
+            want = (stage_workdir / "want" / name).read_bytes()
+            assert (stage_workdir / out / name).read_bytes() == want, (workers, name)
+    assert json.loads((stage_workdir / "many2/report.json").read_text())["preference"]["swapped_duplicates"] == 2
+    assert json.loads((stage_workdir / "reports/timings/normalize.json").read_text())["workers"] == 2
 
 
 def test_rewritten_rows_are_converted_the_rest_taken_as_they_are(records):
@@ -184,9 +163,10 @@ def test_rewritten_rows_are_converted_the_rest_taken_as_they_are(records):
     assert stats.report(CFG) == result.report
 
 
-def test_stage_on_an_empty_input_writes_empty_tables_then_the_gate_stops(workdir):
+def test_stage_on_an_empty_input_writes_empty_tables_then_the_gate_stops(stage_workdir):
     frames.write_parquet(frames.records_frame([]), "in.parquet")
-    run_stage("--input", "in.parquet", "--out", "out", "--report", "out/report.json", code=1)  # row count >= 1
+    run_stage("normalize", "--input", "in.parquet", "--out", "out", "--report", "out/report.json",
+              code=1)  # row count >= 1
     assert pq.read_table("out/examples.parquet").num_rows == 0
     assert pq.read_schema("out/examples.parquet").names == list(col.RECORD_COLUMNS)
     assert pq.read_table("out/dropped.parquet").num_rows == 0

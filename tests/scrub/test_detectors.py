@@ -79,6 +79,14 @@ def test_ner_off_and_missing_model_are_said_plainly():
     assert missing.describe()["ner"]["loaded"] is False
 
 
+def test_leak_scan_detector_says_why_it_has_no_ner_even_when_pii_ner_is_true():
+    from tuneset.scrub.leakscan import redetector
+
+    scan = redetector(cfg(ner=True))
+    assert not scan.ner_status.enabled
+    assert "no NER entity type" in scan.ner_status.message and "pii.ner is false" not in scan.ner_status.message
+
+
 def test_ner_finds_a_name_no_rule_knows():
     d = Detector(cfg(ner=True))
     assert d.ner_status.enabled, d.ner_status.message

@@ -4,39 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import runpy
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 
-from tuneset import config, frames
+from tuneset import frames
 from tuneset import schema as col
 
-REPO = Path(__file__).resolve().parents[2]
+from stage_helpers import run_stage
+
 GIT = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
-
-
-def run_stage(*args: str) -> int:
-    argv = sys.argv
-    sys.argv = ["stages/split.py", *args]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            runpy.run_path(str(REPO / "stages" / "split.py"), run_name="__main__")
-        return int(exit_info.value.code or 0)
-    finally:
-        sys.argv = argv
-
-
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    shutil.copytree(REPO / "expectations", tmp_path / "expectations")
-    monkeypatch.chdir(tmp_path)
-    config.compose_params(REPO / "conf", "params.yaml")
-    return tmp_path
 
 
 def write_input(records, path="data/decontaminate/examples.parquet"):
@@ -52,9 +31,9 @@ def distinct(record_factory, n: int, start: int = 0):
             for i, w in zip(range(start, start + n), (f"w{j}" for j in range(start, start + n)))]
 
 
-def test_stage_writes_example_id_order_and_passes_the_gate(workdir, record_factory):
+def test_stage_writes_example_id_order_and_passes_the_gate(stage_workdir, record_factory):
     write_input(distinct(record_factory, 60))
-    assert run_stage("--input", "data/decontaminate/examples.parquet") == 0
+    run_stage("split", "--input", "data/decontaminate/examples.parquet")
     table = pq.read_table("data/split/examples.parquet")
     keys = list(zip(table.column(col.EXAMPLE_ID).to_pylist(), table.column(col.ORIGIN_ID).to_pylist()))
     assert keys == sorted(keys) and table.num_rows == 60
@@ -67,12 +46,12 @@ def test_stage_writes_example_id_order_and_passes_the_gate(workdir, record_facto
     assert Path("reports/gates/split.json").exists()
 
 
-def test_stage_fails_and_names_the_pair_when_something_leaks(workdir, record_factory, capsys):
+def test_stage_fails_and_names_the_pair_when_something_leaks(stage_workdir, record_factory, capsys):
     # the same short example under 20 different tickets: nothing groups them, so some straddle splits
     same = [record_factory(user="Reset my password please", answer="Use the reset link.", locator=str(i), group=f"x{i}")
             for i in range(20)]
     write_input(distinct(record_factory, 20) + same)
-    assert run_stage("--input", "data/decontaminate/examples.parquet") == 1
+    run_stage("split", "--input", "data/decontaminate/examples.parquet", code=1)
     report = json.loads(Path("reports/split.json").read_text())
     assert not report["leakage"]["ok"] and report["leakage"]["violations"]["exact"] >= 1
     example = next(e for e in report["leakage"]["examples"] if e["check"] == "exact")
@@ -80,11 +59,11 @@ def test_stage_fails_and_names_the_pair_when_something_leaks(workdir, record_fac
     assert "LEAK exact:" in capsys.readouterr().err
 
 
-def test_stage_keeps_the_splits_committed_at_head(workdir, record_factory):
+def test_stage_keeps_the_splits_committed_at_head(stage_workdir, record_factory):
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     subprocess.run(["git", "init", "-q"], check=True, env=env)
     write_input(distinct(record_factory, 80))
-    assert run_stage("--input", "data/decontaminate/examples.parquet") == 0
+    run_stage("split", "--input", "data/decontaminate/examples.parquet")
     first = frames.read_parquet("data/split/examples.parquet")
     # commit a manifest (git-tracked here; DVC-tracked in the pipeline) as the last dataset version
     frames.write_parquet(first[[col.EXAMPLE_ID, col.ORIGIN_ID, col.SPLIT]], "data/final/manifest.parquet")
@@ -92,7 +71,7 @@ def test_stage_keeps_the_splits_committed_at_head(workdir, record_factory):
     subprocess.run([*GIT, "commit", "-qm", "v1"], check=True, env=env)
     write_input(distinct(record_factory, 80) + distinct(record_factory, 20, start=80))
     # a different salt in params.yaml would reshuffle: keep it, change only the data
-    assert run_stage("--input", "data/decontaminate/examples.parquet") == 0
+    run_stage("split", "--input", "data/decontaminate/examples.parquet")
     second = frames.read_parquet("data/split/examples.parquet")
     before = dict(zip(first[col.ORIGIN_ID], first[col.SPLIT]))
     after = dict(zip(second[col.ORIGIN_ID], second[col.SPLIT]))

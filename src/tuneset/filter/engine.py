@@ -78,6 +78,14 @@ class FilterRule(Rule):
         return cls(**params)
 
 
+def param(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best in the declarations
+    """A rule parameter: a dataclass field whose ``help`` the catalogue (``tuneset rules``) shows. A
+    list or tuple default gives each rule its own list."""
+    if isinstance(default, (list, tuple)):
+        return dataclasses.field(default_factory=lambda d=default: list(d), metadata={"help": help})
+    return dataclasses.field(default=default, metadata={"help": help})
+
+
 def filter_rules() -> dict[str, type[FilterRule]]:
     """Every registered filter rule by name."""
     return {name: cls for name, cls in sorted(REGISTRY.items())

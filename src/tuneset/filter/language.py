@@ -9,14 +9,14 @@ reliably are not judged: their score is null (kept) and their label ``und`` (und
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from tuneset.filter import text as tx
-from tuneset.filter.engine import FilterRule
+from tuneset.filter.engine import FilterRule, param
 from tuneset.rules import register
 
 UNDETERMINED = "und"
@@ -67,12 +67,6 @@ def detect(texts: list[str], allowed: frozenset[str], min_chars: int, max_chars:
     return shares, codes
 
 
-def _p(default: Any, help: str) -> Any:  # noqa: A002
-    if isinstance(default, (list, tuple)):
-        return field(default_factory=lambda d=default: list(d), metadata={"help": help})
-    return field(default=default, metadata={"help": help})
-
-
 @register
 @dataclass(frozen=True)
 class Language(FilterRule):
@@ -85,12 +79,12 @@ class Language(FilterRule):
 
     name: ClassVar[str] = "language"
     needs: ClassVar[tuple[str, ...]] = (tx.ANSWER, tx.QUESTION)
-    allowed: list[str] = _p(("en",), "ISO 639-1 codes of the languages kept")
-    min_share: float = _p(0.5, "smallest share of the text in allowed languages kept")
-    text: str = _p("both", "what is identified: answer, question or both")
-    min_chars: int = _p(20, "shorter texts are not judged (kept, language und)")
-    max_chars: int = _p(300, "characters read per example (CLD2's cost grows with it)")
-    label: bool = _p(True, "give kept examples a language label")
+    allowed: list[str] = param(("en",), "ISO 639-1 codes of the languages kept")
+    min_share: float = param(0.5, "smallest share of the text in allowed languages kept")
+    text: str = param("both", "what is identified: answer, question or both")
+    min_chars: int = param(20, "shorter texts are not judged (kept, language und)")
+    max_chars: int = param(300, "characters read per example (CLD2's cost grows with it)")
+    label: bool = param(True, "give kept examples a language label")
 
     def __post_init__(self):
         if self.text not in TEXTS:

@@ -8,13 +8,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
 from tuneset.filter import text as tx
-from tuneset.filter.engine import FilterRule
+from tuneset.filter.engine import FilterRule, param
 from tuneset.filter.prefilter import PatternCounter, compile_patterns
 from tuneset.rules import register
 
@@ -32,12 +32,6 @@ DEFAULT_PATTERNS = (
 )
 
 
-def _p(default: Any, help: str) -> Any:  # noqa: A002
-    if isinstance(default, (list, tuple)):
-        return field(default_factory=lambda d=default: list(d), metadata={"help": help})
-    return field(default=default, metadata={"help": help})
-
-
 @register
 @dataclass(frozen=True)
 class TemplateLeftovers(FilterRule):
@@ -50,9 +44,9 @@ class TemplateLeftovers(FilterRule):
 
     name: ClassVar[str] = "template_leftovers"
     needs: ClassVar[tuple[str, ...]] = (tx.CONVERSATION,)
-    scope: str = _p("conversation", "where to look: answer, prompt or conversation")
-    patterns: list[str] = _p(DEFAULT_PATTERNS, "regular expressions of leftovers")
-    extra_patterns: list[str] = _p((), "more expressions, added to patterns")
+    scope: str = param("conversation", "where to look: answer, prompt or conversation")
+    patterns: list[str] = param(DEFAULT_PATTERNS, "regular expressions of leftovers")
+    extra_patterns: list[str] = param((), "more expressions, added to patterns")
 
     def __post_init__(self):
         if self.scope not in SCOPES:

@@ -8,35 +8,54 @@ not move when the template changes; ``n_tokens`` (the rendered example) is the c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from tuneset.filter import text as tx
-from tuneset.filter.engine import FilterRule
+from tuneset.filter.engine import FilterRule, param
 from tuneset.rules import register
-
-
-def _p(default: Any, help: str) -> Any:  # noqa: A002 - "help" reads best in the declarations
-    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
 class _TokenBound(FilterRule):
-    """Base of the token-count bounds (not registered)."""
+    """Base of the token-count bounds (not registered): the token count of the ``what`` text (the
+    one working column in ``needs``) against the subclass's one limit field, ``min`` or ``max`` as
+    ``bound`` says."""
 
-    counts: ClassVar[str] = tx.ANSWER_TOKENS
+    needs: ClassVar[tuple[str, ...]] = (tx.ANSWER_TOKENS,)
     what: ClassVar[str] = "answer"
-    tokenizer: str = _p("o200k_base", "tokenizer the text is counted with (default: target.tokenizer)")
+    bound: ClassVar[str] = "min"
+    tokenizer: str = param("o200k_base", "tokenizer the text is counted with (default: target.tokenizer)")
+
+    def __post_init__(self):
+        if self.bound == "min" and self.limit < 0:
+            raise ValueError("min must not be negative")
+        if self.bound == "max" and self.limit <= 0:
+            raise ValueError("max must be positive")
+
+    @property
+    def limit(self) -> int:
+        return getattr(self, self.bound)
 
     @classmethod
     def from_config(cls, params, context):
         return cls(**{"tokenizer": context.get("tokenizer", "o200k_base"), **params})
 
     def score(self, df):
-        return pd.Series(tx.get(df, self.counts, self.tokenizer), index=df.index, dtype="int64")
+        return pd.Series(tx.get(df, self.needs[0], self.tokenizer), index=df.index, dtype="int64")
+
+    def keep(self, score):
+        return score >= self.limit if self.bound == "min" else score <= self.limit
+
+    def threshold(self):
+        return {self.bound: self.limit}
+
+    def reason(self, score, row):
+        fails = "< minimum" if self.bound == "min" else "> maximum"
+        return f"{self.what} has {score:,} tokens {fails} {self.limit:,} ({self.tokenizer})"
 
 
 @register
@@ -46,21 +65,7 @@ class MinAnswerTokens(_TokenBound):
     "Done") that teach the model to be curt. Score: the answer's token count."""
 
     name: ClassVar[str] = "min_answer_tokens"
-    needs: ClassVar[tuple[str, ...]] = (tx.ANSWER_TOKENS,)
-    min: int = _p(1, "fewest answer tokens kept")
-
-    def __post_init__(self):
-        if self.min < 0:
-            raise ValueError("min must not be negative")
-
-    def keep(self, score):
-        return score >= self.min
-
-    def threshold(self):
-        return {"min": self.min}
-
-    def reason(self, score, row):
-        return f"answer has {score:,} tokens < minimum {self.min:,} ({self.tokenizer})"
+    min: int = param(1, "fewest answer tokens kept")
 
 
 @register
@@ -70,21 +75,8 @@ class MaxAnswerTokens(_TokenBound):
     documents rather than replies. Score: the answer's token count."""
 
     name: ClassVar[str] = "max_answer_tokens"
-    needs: ClassVar[tuple[str, ...]] = (tx.ANSWER_TOKENS,)
-    max: int = _p(4096, "most answer tokens kept")
-
-    def __post_init__(self):
-        if self.max <= 0:
-            raise ValueError("max must be positive")
-
-    def keep(self, score):
-        return score <= self.max
-
-    def threshold(self):
-        return {"max": self.max}
-
-    def reason(self, score, row):
-        return f"answer has {score:,} tokens > maximum {self.max:,} ({self.tokenizer})"
+    bound: ClassVar[str] = "max"
+    max: int = param(4096, "most answer tokens kept")
 
 
 @register
@@ -94,22 +86,9 @@ class MinPromptTokens(_TokenBound):
     one-word prompt rarely says what is being asked. Score: the prompt's token count."""
 
     name: ClassVar[str] = "min_prompt_tokens"
-    counts: ClassVar[str] = tx.PROMPT_TOKENS
     needs: ClassVar[tuple[str, ...]] = (tx.PROMPT_TOKENS,)
-    min: int = _p(1, "fewest prompt tokens kept")
-
-    def __post_init__(self):
-        if self.min < 0:
-            raise ValueError("min must not be negative")
-
-    def keep(self, score):
-        return score >= self.min
-
-    def threshold(self):
-        return {"min": self.min}
-
-    def reason(self, score, row):
-        return f"prompt has {score:,} tokens < minimum {self.min:,} ({self.tokenizer})"
+    what: ClassVar[str] = "prompt"
+    min: int = param(1, "fewest prompt tokens kept")
 
 
 @register
@@ -119,22 +98,10 @@ class MaxPromptTokens(_TokenBound):
     prompt's token count."""
 
     name: ClassVar[str] = "max_prompt_tokens"
-    counts: ClassVar[str] = tx.PROMPT_TOKENS
     needs: ClassVar[tuple[str, ...]] = (tx.PROMPT_TOKENS,)
-    max: int = _p(4096, "most prompt tokens kept")
-
-    def __post_init__(self):
-        if self.max <= 0:
-            raise ValueError("max must be positive")
-
-    def keep(self, score):
-        return score <= self.max
-
-    def threshold(self):
-        return {"max": self.max}
-
-    def reason(self, score, row):
-        return f"prompt has {score:,} tokens > maximum {self.max:,} ({self.tokenizer})"
+    what: ClassVar[str] = "prompt"
+    bound: ClassVar[str] = "max"
+    max: int = param(4096, "most prompt tokens kept")
 
 
 @register
@@ -147,9 +114,9 @@ class AnswerPromptRatio(FilterRule):
 
     name: ClassVar[str] = "answer_prompt_ratio"
     needs: ClassVar[tuple[str, ...]] = (tx.ANSWER_TOKENS, tx.QUESTION_TOKENS)
-    min: float = _p(0.0, "smallest ratio kept")
-    max: float | None = _p(None, "largest ratio kept (null: no upper bound)")
-    tokenizer: str = _p("o200k_base", "tokenizer the text is counted with (default: target.tokenizer)")
+    min: float = param(0.0, "smallest ratio kept")
+    max: float | None = param(None, "largest ratio kept (null: no upper bound)")
+    tokenizer: str = param("o200k_base", "tokenizer the text is counted with (default: target.tokenizer)")
 
     def __post_init__(self):
         if self.min < 0 or (self.max is not None and self.max < self.min):

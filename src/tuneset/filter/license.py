@@ -7,18 +7,14 @@ declared). Patterns are shell-style globs, case-insensitive (``CC-BY-NC*``, ``in
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pandas as pd
 
 from tuneset import schema as col
-from tuneset.filter.engine import FilterRule
+from tuneset.filter.engine import FilterRule, param
 from tuneset.rules import register
-
-
-def _p(default: Any, help: str) -> Any:  # noqa: A002
-    return field(default_factory=lambda d=default: list(d), metadata={"help": help})
 
 
 def _matches(value: str, patterns: list[str]) -> bool:
@@ -36,8 +32,8 @@ class License(FilterRule):
     Score: 1 when allowed, 0 when not."""
 
     name: ClassVar[str] = "license"
-    allow: list[str] = _p((), "license patterns allowed (empty: every license not denied)")
-    deny: list[str] = _p((), "license patterns refused, even when allowed")
+    allow: list[str] = param((), "license patterns allowed (empty: every license not denied)")
+    deny: list[str] = param((), "license patterns refused, even when allowed")
 
     def _allowed(self, value: Any) -> bool:
         v = value if isinstance(value, str) and value else "unknown"

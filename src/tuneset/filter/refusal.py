@@ -8,13 +8,13 @@ them with a label (``refusal: yes`` / ``no``) that coverage counts and the split
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pandas as pd
 
 from tuneset.filter import text as tx
-from tuneset.filter.engine import FilterRule
+from tuneset.filter.engine import FilterRule, param
 from tuneset.filter.prefilter import PatternCounter, compile_patterns
 from tuneset.rules import register
 
@@ -45,12 +45,6 @@ def compile_phrases(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], Any]:
         raise ValueError(str(exc).replace("pattern", "phrase", 1)) from None
 
 
-def _p(default: Any, help: str) -> Any:  # noqa: A002
-    if isinstance(default, (list, tuple)):
-        return field(default_factory=lambda d=default: list(d), metadata={"help": help})
-    return field(default=default, metadata={"help": help})
-
-
 @register
 @dataclass(frozen=True)
 class Refusal(FilterRule):
@@ -62,10 +56,10 @@ class Refusal(FilterRule):
 
     name: ClassVar[str] = "refusal"
     needs: ClassVar[tuple[str, ...]] = (tx.ANSWER,)
-    action: str = _p("label", "label (keep, label refusal: yes/no) or drop")
-    phrases: list[str] = _p(DEFAULT_PHRASES, "case-insensitive regular expressions searched in the answer")
-    extra_phrases: list[str] = _p((), "more expressions, added to phrases")
-    label: str = _p("refusal", "name of the label given with action: label")
+    action: str = param("label", "label (keep, label refusal: yes/no) or drop")
+    phrases: list[str] = param(DEFAULT_PHRASES, "case-insensitive regular expressions searched in the answer")
+    extra_phrases: list[str] = param((), "more expressions, added to phrases")
+    label: str = param("refusal", "name of the label given with action: label")
 
     def __post_init__(self):
         if self.action not in ACTIONS:

@@ -8,19 +8,15 @@ n-grams. Only the answer is looked at (:mod:`tuneset.filter.text`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
 from tuneset.filter import text as tx
 from tuneset.filter import words
-from tuneset.filter.engine import FilterRule
+from tuneset.filter.engine import FilterRule, param
 from tuneset.rules import register
-
-
-def _p(default: Any, help: str) -> Any:  # noqa: A002
-    return field(default=default, metadata={"help": help})
 
 
 def duplicate_line_share(text: str, min_lines: int) -> float:
@@ -54,8 +50,8 @@ class RepeatedLines(FilterRule):
 
     name: ClassVar[str] = "repeated_lines"
     needs: ClassVar[tuple[str, ...]] = (tx.ANSWER,)
-    max: float = _p(0.3, "largest share of duplicated lines kept")
-    min_lines: int = _p(4, "answers with fewer non-empty lines are not judged")
+    max: float = param(0.3, "largest share of duplicated lines kept")
+    min_lines: int = param(4, "answers with fewer non-empty lines are not judged")
 
     def __post_init__(self):
         if not 0.0 <= self.max <= 1.0 or self.min_lines < 2:
@@ -84,9 +80,9 @@ class RepeatedNgrams(FilterRule):
 
     name: ClassVar[str] = "repeated_ngrams"
     needs: ClassVar[tuple[str, ...]] = (tx.ANSWER_WORDS,)
-    n: int = _p(4, "words per n-gram")
-    max: float = _p(0.35, "largest share of repeated n-grams kept")
-    min_words: int = _p(20, "answers with fewer words are not judged")
+    n: int = param(4, "words per n-gram")
+    max: float = param(0.35, "largest share of repeated n-grams kept")
+    min_words: int = param(20, "answers with fewer words are not judged")
 
     def __post_init__(self):
         if self.n < 1 or not 0.0 <= self.max <= 1.0 or self.min_words < 0:

@@ -10,15 +10,15 @@ not restate it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from tuneset.filter import text as tx
 from tuneset.filter import words
-from tuneset.filter.engine import FilterRule
+from tuneset.filter.engine import FilterRule, param
 from tuneset.rules import register
 
 STOPWORDS = frozenset("""
@@ -50,10 +50,6 @@ def restatement_score(question: str, answer: str, min_words: int) -> float:
     return round(len(a & q) / len(a | q), 5)
 
 
-def _p(default: Any, help: str) -> Any:  # noqa: A002
-    return field(default=default, metadata={"help": help})
-
-
 @register
 @dataclass(frozen=True)
 class RestatesQuestion(FilterRule):
@@ -65,8 +61,8 @@ class RestatesQuestion(FilterRule):
 
     name: ClassVar[str] = "restates_question"
     needs: ClassVar[tuple[str, ...]] = (tx.ANSWER_WORDS,)
-    max: float = _p(0.8, "largest content-word Jaccard similarity of answer and question kept")
-    min_words: int = _p(2, "answers with fewer content words are not judged")
+    max: float = param(0.8, "largest content-word Jaccard similarity of answer and question kept")
+    min_words: int = param(2, "answers with fewer content words are not judged")
 
     def __post_init__(self):
         if not 0.0 <= self.max <= 1.0 or self.min_words < 1:

@@ -474,7 +474,8 @@ class Detector:
         wants_names = bool(self.entities & {T.PERSON, T.LOCATION})
         self.ner: SpacyNer | None = None
         if not want_ner or not wants_names:
-            why = "pii.ner is false" if not want_ner else "no NER entity type (PERSON, LOCATION) is selected"
+            # Entity types first: leak_scan re-detects structured values and secrets only, whatever pii.ner says.
+            why = "no NER entity type (PERSON, LOCATION) is selected" if not wants_names else "pii.ner is false"
             self.ner_status = NerStatus(False, cfg.ner_model, False,
                                         f"NER is OFF ({why}): PERSON is found by context rules and the name gazetteer only")
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 ENV_VAR = "TUNESET_PII_SALT"
 #: The documented demo key of ``make demo``: public, so surrogates made with it can be linked back by anyone.
@@ -25,8 +26,16 @@ MISSING_MESSAGE = (
 )
 
 
-class SaltMissing(RuntimeError):
+class SaltError(RuntimeError):
+    """The PII key cannot be used: its message names the variable and the file, never the key."""
+
+
+class SaltMissing(SaltError):
     """``TUNESET_PII_SALT`` is unset or empty."""
+
+
+class SaltMismatch(SaltError):
+    """``TUNESET_PII_SALT`` is not the key whose fingerprint was recorded."""
 
 
 def salt_from_env(environ: Mapping[str, str] | None = None) -> str:
@@ -40,6 +49,19 @@ def salt_from_env(environ: Mapping[str, str] | None = None) -> str:
 def fingerprint(salt: str) -> str:
     """sha256 of the domain-separated key: identifies the key in VERSION.json without revealing it."""
     return hashlib.sha256(b"tuneset-pii-salt-fingerprint\0" + salt.encode("utf-8")).hexdigest()
+
+
+def checked_salt(recorded: str | Path, mismatch: str, *, must_exist: bool = False,
+                 environ: Mapping[str, str] | None = None) -> str:
+    """The key from the environment (:func:`salt_from_env`), checked against the fingerprint recorded
+    in the file ``recorded`` (by the salt_fingerprint stage). A missing file passes unless
+    ``must_exist``; a different key raises :class:`SaltMismatch` with ``mismatch``, in which
+    ``{var}`` stands for the variable and ``{path}`` for the file."""
+    key = salt_from_env(environ)
+    path = Path(recorded)
+    if (must_exist or path.exists()) and path.read_text(encoding="utf-8").strip() != fingerprint(key):
+        raise SaltMismatch(mismatch.format(var=ENV_VAR, path=path))
+    return key
 
 
 def is_demo(salt: str) -> bool:
