@@ -114,9 +114,7 @@ def one(n: int, conf: str, no_language: bool, workers: int) -> dict:
         w, c = time.perf_counter(), _cpu()
         sink = None
         batches = frames.iter_tables(path, parallel.batch_rows(n, workers))
-        for table, verdict in parallel.map_ordered(run.judge_table, batches, workers):
-            run.absorb(verdict)
-            kept_table = run.kept_table(table, verdict)
+        for kept_table, verdict in run.filter_tables(batches, workers):
             if sink is None:
                 sink = frames.ParquetSink(Path(tmp) / "out.parquet", kept_table.column_names,
                                           run.output_types(verdict.added))

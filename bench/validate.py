@@ -133,9 +133,7 @@ def one(n: int, tokenizer: str, template: str, shape: str, workers: int) -> dict
 
         t, c = time.perf_counter(), _cpu()
         sink = None
-        for table, verdict in parallel.map_ordered(run.judge_table, frames.iter_tables(normalized, rows), workers):
-            run.absorb(verdict)
-            out = run.kept_table(table, verdict)
+        for out, verdict in run.filter_tables(frames.iter_tables(normalized, rows), workers):
             if sink is None:
                 sink = frames.ParquetSink(Path(tmp) / "filtered.parquet", out.column_names,
                                           run.output_types(verdict.added))

@@ -39,9 +39,7 @@ def main() -> int:
         dropped = []
         # Batches are judged in worker processes (TUNESET_WORKERS) and counted here in input order.
         batches = frames.iter_tables(args.input, parallel.batch_rows(total, workers))
-        for table, verdict in parallel.map_ordered(run.judge_table, batches, workers):
-            run.absorb(verdict)
-            kept = run.kept_table(table, verdict)
+        for kept, verdict in run.filter_tables(batches, workers):
             if sink is None:
                 empty = frames.from_table(kept.slice(0, 0))
                 sink = frames.ParquetSink(first, kept.column_names, run.output_types(verdict.added))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tuneset import frames, parallel
+from tuneset import frames
 from tuneset.config import FilterConfig, TargetConfig
 from tuneset.filter import FilterRun
 
@@ -48,9 +48,7 @@ def test_workers_and_batches_do_not_change_the_output(tmp_path, record_factory):
 
     run = FilterRun(_cfg(), target)
     sink, drops = None, []
-    for table, verdict in parallel.map_ordered(run.judge_table, frames.iter_tables(source, batch_rows=17), 2):
-        run.absorb(verdict)
-        out = run.kept_table(table, verdict)
+    for out, verdict in run.filter_tables(frames.iter_tables(source, batch_rows=17), workers=2):
         if sink is None:
             sink = frames.ParquetSink(tmp_path / "parallel.parquet", out.column_names, run.output_types(verdict.added))
         sink.write_table(out)

@@ -23,7 +23,7 @@ are counted into the coverage matrix (``reports/coverage.json``, :mod:`tuneset.c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,6 +206,15 @@ class FilterRun:
         from tuneset.frames import from_table
 
         return self.judge(from_table(table))[0]
+
+    def filter_tables(self, tables: Iterable[pa.Table], workers: int = 1) -> Iterator[tuple[pa.Table, BatchVerdict]]:
+        """Each Arrow batch's kept rows (:meth:`kept_table`) and verdict, in input order: batches are
+        judged in ``workers`` processes (:func:`tuneset.parallel.map_ordered`) and absorbed here."""
+        from tuneset import parallel
+
+        for table, verdict in parallel.map_ordered(self.judge_table, tables, workers):
+            self.absorb(verdict)
+            yield self.kept_table(table, verdict), verdict
 
     def absorb(self, verdict: BatchVerdict) -> None:
         """Count a judged batch into this run (batches in input order)."""
