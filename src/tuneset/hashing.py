@@ -65,6 +65,14 @@ def example_id(
     return sha256_json(body)
 
 
+def group_id(source: str, key: str) -> str:
+    """The ``group_id`` of a group key taken from the data (a ticket, conversation or customer id):
+    scoped by its source, so ticket 17 of two exports stays two groups, and hashed, so a key that is
+    an email or a customer number never reaches the manifest or the audit index in clear. A
+    pseudonym, not anonymity: whoever holds a candidate key can hash it and look it up."""
+    return f"{source}:{sha256_text('tuneset-group' + chr(0) + key)[:24]}"
+
+
 def dataset_version(pairs: Iterable[tuple[str, str]]) -> str:
     """sha256 of the sorted ``example_id<TAB>split\\n`` lines: the identity of a dataset version."""
     lines = sorted(f"{eid}\t{split}\n" for eid, split in pairs)

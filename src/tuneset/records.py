@@ -98,8 +98,7 @@ def build_record(unit: Unit, info: SourceInfo) -> dict[str, Any]:
         col.LOCATOR: unit.locator,
         col.LICENSE: info.license,
         col.ORIGIN: info.origin,
-        # A group key from the data is scoped by its source, so ticket 17 of two exports stays two groups.
-        col.GROUP_ID: f"{info.source}:{p.group_id}" if p.group_id else (unit.group_hint or oid),
+        col.GROUP_ID: hashing.group_id(info.source, p.group_id) if p.group_id else (unit.group_hint or oid),
         col.LABELS: {str(k): str(v) for k, v in sorted(p.labels.items())},
         col.META: hashing.canonical_json(p.meta),
     }

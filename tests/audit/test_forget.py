@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from audit import world
+from tuneset import hashing
 from tuneset import schema as col
 from tuneset.audit import AuditError, forget
 from tuneset.audit.exclude import key_fingerprint
@@ -55,9 +56,12 @@ def test_forget_an_example_id_appends_every_unit_with_that_content(workspace):
 
 def test_forget_a_group(workspace):
     repo, kept, _, exclude_file = workspace
-    out = forget.forget(repo, world.FINAL, exclude_file, raw_id="chat:cust-42")
-    assert out.added["group_ids"] == ["chat:cust-42"] and len(out.example_ids) == 2
-    with pytest.raises(AuditError, match="not an example_id, origin_id .* or group_id"):
+    out = forget.forget(repo, world.FINAL, exclude_file, raw_id="chat:cust-42")  # the source's own key
+    assert out.added["group_ids"] == [hashing.group_id("chat", "cust-42")] and len(out.example_ids) == 2
+    assert "cust-42" not in exclude_file.read_text()  # the exclusion list holds the hashed group_id only
+    again = forget.forget(repo, world.FINAL, exclude_file, raw_id=hashing.group_id("chat", "cust-42"))
+    assert again.already["group_ids"] == [hashing.group_id("chat", "cust-42")]
+    with pytest.raises(AuditError, match="not an example_id, origin_id .* group_id"):
         forget.forget(repo, world.FINAL, exclude_file, raw_id="chat:nobody")
 
 

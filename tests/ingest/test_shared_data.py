@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tuneset import hashing
 from tuneset.config import SourceConfig
 from tuneset.ingest import FileResult, ingest_file
 from tuneset.records import SourceInfo
@@ -124,7 +125,7 @@ def test_oasst_trees_expand_to_threads(shared_data):
     by_group = collections.Counter(rec["group_id"] for rec in r.records)
     assert len(by_group) == 100
     for tree in trees:
-        assert by_group[f"shared:{tree['message_tree_id']}"] == _leaves(tree["prompt"])
+        assert by_group[hashing.group_id("shared", tree["message_tree_id"])] == _leaves(tree["prompt"])
     for rec in r.records:
         assert rec["locator"].split("/")[1].startswith("thread-")
         assert roles(rec["messages"])[:2] == ["user", "assistant"]

@@ -9,6 +9,7 @@ from collections import Counter
 import pandas as pd
 import pytest
 
+from tuneset import hashing
 from tuneset import schema as col
 from tuneset.config import SplitConfig
 from tuneset.frames import records_frame
@@ -38,10 +39,12 @@ def test_groups_are_components_of_group_and_cluster_ids_hashed_by_smallest_group
     df[col.CLUSTER_ID] = [oids[0], oids[1], oids[1], oids[3], oids[3], oids[5]]
     result = assign_splits(df, CFG)
     by_group = result.examples.groupby(col.GROUP_ID)[col.SPLIT].first().to_dict()
-    salted = {g: split_of(f"test:{g}", CFG.salt, CFG.ratios) for g in ("t-a", "t-b", "t-e")}
-    assert by_group["test:t-b"] == by_group["test:t-c"] == salted["t-b"]
-    assert by_group["test:t-a"] == by_group["test:t-d"] == salted["t-a"]
-    assert by_group["test:t-e"] == salted["t-e"]
+    gid = {g: hashing.group_id("test", g) for g in ("t-a", "t-b", "t-c", "t-d", "t-e")}
+    salted = {tuple(gs): split_of(min(gid[g] for g in gs), CFG.salt, CFG.ratios)  # a component's smallest group_id
+              for gs in (("t-b", "t-c"), ("t-a", "t-d"), ("t-e",))}
+    assert by_group[gid["t-b"]] == by_group[gid["t-c"]] == salted[("t-b", "t-c")]
+    assert by_group[gid["t-a"]] == by_group[gid["t-d"]] == salted[("t-a", "t-d")]
+    assert by_group[gid["t-e"]] == salted[("t-e",)]
     sizes = result.report["group_sizes"]
     assert sizes["groups"] == 3 and sizes["merged"]["groups_joining_several_group_ids"] == 2
     assert sizes["histogram"]["2"] == 1 and sizes["histogram"]["1"] == 1 and sizes["rows_per_group"]["max"] == 3

@@ -159,7 +159,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         p.add_argument("--final", default=FINAL)
 
     f = sub.add_parser("forget", help="exclude an example, a group or every example containing a text from now on")
-    f.add_argument("id", nargs="?", help="origin_id, example_id (or a unique prefix) or group_id")
+    f.add_argument("id", nargs="?", help="origin_id, example_id (or a unique prefix), group_id, or "
+                                        "<source>:<group key> (e.g. helpdesk:T-1042; stored hashed)")
     f.add_argument("--text", help="exclude every current example with a turn containing this text, and future "
                                   "turns equal to it (stored as a keyed hash, never in clear)")
     f.add_argument("--exclude-file", default=EXCLUDE, help="default %(default)s")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tuneset import hashing
 from tuneset import schema as col
 from tuneset.audit import AuditError, resolve, yamlfile
 from tuneset.audit import index as idx
@@ -57,8 +58,12 @@ def targets_for_id(repo: str | Path, final: str, raw_id: str) -> tuple[dict[str,
                 return ({"origin_ids": sorted({u[col.ORIGIN_ID] for u in units})},
                         sorted({u[col.EXAMPLE_ID] for u in units if u.get(col.EXAMPLE_ID)}))
         units = reader.units_by_group(value)
+        if not units and ":" in value:  # a source's own group key ("chat:cust-42"): its hashed group_id
+            value = hashing.group_id(*value.split(":", 1))
+            units = reader.units_by_group(value)
         if not units:
-            raise AuditError(f"{raw_id!r} is not an example_id, origin_id (or unique prefix) or group_id in {final}")
+            raise AuditError(f"{raw_id!r} is not an example_id, origin_id (or unique prefix), group_id or "
+                             f"<source>:<group key> in {final}")
         return {"group_ids": [value]}, sorted({u[col.EXAMPLE_ID] for u in units if u.get(col.EXAMPLE_ID)})
 
 

@@ -58,7 +58,9 @@ def read_history(manifest: str | Path = "data/final/manifest.parquet", rev: str 
         with dvc.api.open(path, repo=str(repo), rev=rev, mode="rb") as f:
             data = f.read()
     except Exception as exc:  # noqa: BLE001 - any failure means "no history", and says why
-        return History.none(f"no history: cannot read {path} at {rev} ({_brief(exc, repo)})")
+        return History.none(f"no history: cannot read {path} at {rev} ({_brief(exc, repo)}); if {rev} holds a "
+                            "dataset version, `dvc pull` fetches it so its examples keep their splits (without it, "
+                            "every split is assigned afresh)")
     try:
         table = pq.read_table(io.BytesIO(data), columns=[col.ORIGIN_ID, col.SPLIT])
     except Exception as exc:  # noqa: BLE001
