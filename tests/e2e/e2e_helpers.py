@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tuneset.scrub.salt import DEMO_SALT
+
 REPO = Path(__file__).resolve().parents[2]
 # Pipeline outputs and local state are never copied: each test starts like a fresh clone.
 _SKIP = {".venv", ".git", ".pytest_cache", ".cache", "__pycache__", "dvc_plots"}
@@ -31,6 +33,9 @@ def pipeline_env(repo: Path) -> dict[str, str]:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.update(DVC_NO_ANALYTICS="1", GX_ANALYTICS_ENABLED="False", DVC_SITE_CACHE_DIR=str(repo / ".dvc/tmp/site"),
                TUNESET_CACHE_DIR=str(REPO / ".cache" / "tuneset"))
+    # The copies run the bundled sample, whose key is the public demo key (as `make` exports it), so
+    # the tests also run outside make; a key already in the environment is kept.
+    env.setdefault("TUNESET_PII_SALT", DEMO_SALT)
     return env
 
 
