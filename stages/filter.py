@@ -34,7 +34,7 @@ def main() -> int:
     with stagekit.timed(STAGE) as timing:
         total = pq.ParquetFile(args.input).metadata.num_rows
         progress = stagekit.progress(STAGE, total)
-        workers = parallel.workers()
+        workers = parallel.workers(rows=total)
         sink = empty = None
         dropped = []
         # Batches are judged in worker processes (TUNESET_WORKERS) and counted here in input order.

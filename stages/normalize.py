@@ -39,7 +39,7 @@ def main() -> int:
         out = Path(args.out)
         sink = frames.ParquetSink(out / "examples.parquet", columns)
         stats, dropped = NormalizeStats(), []
-        workers = parallel.workers()
+        workers = parallel.workers(rows=total)
         timing["workers"] = workers
         batches = frames.iter_tables(args.input, args.batch_rows or parallel.batch_rows(total, workers))
         with stagekit.progress(STAGE, total) as bar:

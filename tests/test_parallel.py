@@ -63,9 +63,13 @@ def test_workers_reads_the_environment(monkeypatch):
     monkeypatch.setenv(parallel.ENV, "0")
     with pytest.raises(ValueError, match="at least 1"):
         parallel.workers()
+    monkeypatch.setenv(parallel.ENV, "2")
+    assert parallel.workers(rows=10) == 2  # asked for: honoured even for a small input
     monkeypatch.delenv(parallel.ENV)
     assert parallel.workers(default=5) == 5
     assert parallel.workers() >= 1
+    assert parallel.workers(default=5, rows=parallel.SMALL_INPUT_ROWS - 1) == 1
+    assert parallel.workers(default=5, rows=parallel.SMALL_INPUT_ROWS) == 5
 
 
 @pytest.mark.parametrize("total,workers,expected", [(100_000, 1, 50_000), (100_000, 2, 12_500),
