@@ -8,6 +8,10 @@ vacuously) and names the file, the index and the type of the offending expectati
 GX cannot check list or dict values, so canonical records are validated through
 :func:`flat_view`: the nested columns (messages, chosen, rejected, labels) are replaced by their
 item counts and scalar columns derived from them are added (roles, counts, ``structure_ok``).
+A Parquet output is gated through :func:`flat_view_of_parquet`, which builds the same frame from
+the Arrow arrays (:func:`flat_view_of_table`: list offsets and lengths, the first and last
+messages' struct fields), reading only the message fields the view needs, so the nested values
+never become Python lists and dicts.
 
 The JSON report is deterministic: GX's load timestamps, run ids and tracebacks (which name
 absolute paths) are removed, and results are put in suite order, so the same data and suite give a
@@ -29,7 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tuneset import schema as col
 
@@ -215,6 +222,201 @@ def flat_view(df: pd.DataFrame) -> pd.DataFrame:
 
 def has_nested_columns(df: pd.DataFrame) -> bool:
     return any(c in df.columns for c in NESTED_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------------
+# The flat view of an Arrow table (what the gates on Parquet outputs use)
+
+
+class _NotNative(Exception):
+    """A column type the Arrow path does not derive; the table goes through :func:`flat_view`."""
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def _rows(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(starts, lengths, valid)`` of a list or map array: where each row starts in the child
+    array (``values``/``keys``, which ignore the array's own offset, like ``offsets``), its item
+    count (0 when the row is null: a null row may still span child items), and its validity."""
+    n = len(array)
+    t = array.type
+    if pa.types.is_null(t):
+        return np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, bool)
+    if not (pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_map(t)):
+        raise _NotNative
+    offsets = array.offsets.to_numpy().astype(np.int64, copy=False)
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    return offsets[:-1], np.where(valid, np.diff(offsets), 0), valid
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The concatenation of ``range(s, s + c)`` for each start and count."""
+    total = int(counts.sum())
+    ends = np.cumsum(counts)
+    return np.repeat(starts - (ends - counts), counts) + np.arange(total, dtype=np.int64)
+
+
+def _map_sizes(array: pa.MapArray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Entries per row of a map as ``len(dict(row))`` counts them: a key repeated within a row
+    counts once. Rows whose keys strictly increase (all of them when frames.to_table wrote the
+    map: it sorts a dict's items) have no repeats; the others, if any, are counted in Python."""
+    sizes = lengths.copy()
+    multi = np.flatnonzero(lengths >= 2)
+    if len(multi) == 0:
+        return sizes
+    pairs = _ranges(starts[multi], lengths[multi] - 1)
+    keys = array.keys
+    try:
+        rising = pc.less(keys.take(pa.array(pairs)), keys.take(pa.array(pairs + 1)))
+    except pa.ArrowNotImplementedError:
+        raise _NotNative from None
+    ok = rising.fill_null(False).to_numpy(zero_copy_only=False)
+    if ok.all():
+        return sizes
+    bad_rows = np.unique(np.repeat(multi, lengths[multi] - 1)[~ok])
+    for i in bad_rows.tolist():
+        sizes[i] = len(dict(array.slice(i, 1).to_pylist()[0]))
+    return sizes
+
+
+def _counts(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """``(count or 0, valid)`` per row of a nested column, as :func:`_count` reads its Python value."""
+    starts, lengths, valid = _rows(array)
+    if pa.types.is_map(array.type):
+        lengths = _map_sizes(array, starts, lengths)
+    return lengths, valid
+
+
+def _count_objects(counts: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Python ints, None where the row is null (the nested column's values in the flat view)."""
+    out = counts.astype(object)
+    out[~valid] = None
+    return out
+
+
+def _texts_at(values: pa.Array, rows: np.ndarray, n: int) -> np.ndarray:
+    """An object array of ``n`` Nones with ``values`` (text) put at the ``rows`` mask; one str
+    object per distinct value."""
+    out = np.full(n, None, dtype=object)
+    encoded = values.dictionary_encode()
+    distinct = np.array(encoded.dictionary.to_pylist() + [None], dtype=object)
+    out[rows] = distinct[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False)]
+    return out
+
+
+def _struct_field(values: pa.Array, name: str) -> pa.Array | None:
+    """The text field ``name`` of a struct array (null where the struct is null); None when the
+    struct has no such field."""
+    found = values.type.get_all_field_indices(name)
+    if not found:
+        return None
+    if len(found) > 1 or not _is_text(values.type.field(found[0]).type):
+        raise _NotNative
+    return pc.struct_field(values, [found[0]])
+
+
+def _messages(array: pa.Array) -> dict[str, np.ndarray]:
+    """Item counts, first and last roles and the last content's length of a messages column."""
+    n = len(array)
+    starts, lengths, valid = _rows(array)
+    first_role = np.full(n, None, dtype=object)
+    last_role = np.full(n, None, dtype=object)
+    chars = np.zeros(n, np.int64)
+    if not pa.types.is_null(array.type):
+        if pa.types.is_map(array.type) or not pa.types.is_struct(array.type.value_type):
+            raise _NotNative
+        has = lengths > 0
+        first = pa.array(starts[has])
+        last = pa.array(starts[has] + lengths[has] - 1)
+        roles = _struct_field(array.values, "role")
+        if roles is not None:
+            first_role = _texts_at(roles.take(first), has, n)
+            last_role = _texts_at(roles.take(last), has, n)
+        contents = _struct_field(array.values, "content")
+        if contents is not None:
+            chars[has] = pc.utf8_length(contents.take(last)).fill_null(0).to_numpy(zero_copy_only=False)
+    return {"lengths": lengths, "valid": valid, "first_role": first_role, "last_role": last_role,
+            "chars": chars}
+
+
+def _text_test(array: pa.Array, test: Any) -> np.ndarray:
+    """``test(array)`` as a bool array, False where null; all False for a null-typed column."""
+    if pa.types.is_null(array.type):
+        return np.zeros(len(array), bool)
+    if not _is_text(array.type):
+        raise _NotNative
+    return test(array).fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _native_flat_view(table: pa.Table) -> pd.DataFrame:
+    from tuneset import frames
+
+    names = table.column_names
+    if len(set(names)) != len(names) or not names or set(names) & set(DERIVED_COLUMNS):
+        raise _NotNative
+    n = table.num_rows
+    idx = pd.RangeIndex(n)
+    ints = lambda values: pd.Series(values, index=idx, dtype="int64")  # noqa: E731
+    objs = lambda values: pd.Series(values, index=idx, dtype=object)  # noqa: E731
+    column = lambda name: table.column(name).combine_chunks()  # noqa: E731
+
+    nested = [c for c in names if c in NESTED_COLUMNS]
+    counts = {c: _counts(column(c)) for c in nested}
+    msgs = _messages(column(col.MESSAGES)) if col.MESSAGES in names else None
+    tools = _text_test(column(col.TOOLS), lambda a: pc.greater(pc.binary_length(a), 0)) \
+        if col.TOOLS in names else None
+    kind = column(col.KIND) if col.KIND in names and msgs is not None else None
+    if kind is not None:
+        is_sft = _text_test(kind, lambda a: pc.equal(a, "sft"))
+        is_pref = _text_test(kind, lambda a: pc.equal(a, "preference"))
+
+    # The other columns exactly as frames.from_table converts them (it converts column by column).
+    base = frames.from_table(table.drop_columns(nested)) if len(nested) < len(names) else None
+    data = {c: objs(_count_objects(*counts[c])) if c in counts else base[c] for c in names}
+    out = pd.DataFrame(data, columns=names, copy=False)
+
+    # The derived columns in flat_view's order.
+    if msgs is not None:
+        out[N_MESSAGES] = ints(msgs["lengths"])
+        out[FIRST_ROLE] = objs(msgs["first_role"])
+        out[LAST_ROLE] = objs(msgs["last_role"])
+        out[LAST_CONTENT_CHARS] = ints(msgs["chars"])
+    if col.CHOSEN in counts:
+        out[N_CHOSEN] = ints(counts[col.CHOSEN][0])
+    if col.REJECTED in counts:
+        out[N_REJECTED] = ints(counts[col.REJECTED][0])
+    if tools is not None:
+        out[HAS_TOOLS] = pd.Series(tools, index=idx, dtype=bool)
+    if col.LABELS in counts:
+        out[N_LABELS] = ints(counts[col.LABELS][0])
+    if kind is not None:
+        zero = np.zeros(n, np.int64)
+        chosen = counts[col.CHOSEN][0] if col.CHOSEN in counts else zero
+        rejected = counts[col.REJECTED][0] if col.REJECTED in counts else zero
+        last = msgs["last_role"]
+        ok = ((is_sft & (last == "assistant") & (msgs["chars"] > 0))
+              | (is_pref & (last == "user") & (chosen >= 1) & (rejected >= 1)))
+        out[STRUCTURE_OK] = pd.Series(ok, index=idx, dtype=bool)
+    return out
+
+
+def flat_view_of_table(table: pa.Table) -> pd.DataFrame:
+    """``flat_view(frames.from_table(table))``, computed on the Arrow arrays: the nested columns
+    are never turned into Python lists and dicts (list lengths and offsets, struct fields of the
+    first and last message), only the other columns go through :func:`frames.from_table`.
+
+    The result is the same frame: columns, order, dtypes, values (Python ints and str, None
+    where flat_view has None) and index. A table this path does not know how to read (a nested
+    column of another Arrow type, a column named like a derived one, duplicate names) goes
+    through :func:`flat_view` instead."""
+    try:
+        return _native_flat_view(table)
+    except _NotNative:
+        from tuneset import frames
+
+        return flat_view(frames.from_table(table))
 
 
 # --------------------------------------------------------------------------------------------
@@ -439,13 +641,53 @@ def normalise_results(raw: Mapping[str, Any], suite: Any) -> dict[str, Any]:
     return d
 
 
+# Of these nested columns the flat view keeps item counts and, for messages, the first and last
+# roles and the last content: the other fields of their messages need not be read from Parquet.
+_LEAVES_READ = {col.MESSAGES: ("role", "content"), col.CHOSEN: ("role",), col.REJECTED: ("role",)}
+
+
+def _parquet_columns(path: Path) -> tuple[list[str], list[str] | None]:
+    """The file's column names, and the Parquet columns the flat view reads: every column, but
+    only the role and content leaves of messages and the role leaf of chosen and rejected (a
+    struct's nullness and a list's length are in every leaf's levels). None, read everything,
+    when the layout is not the plain list of flat structs this relies on."""
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    schema = pf.schema_arrow
+    names = list(schema.names)
+    if len(set(names)) != len(names) or any("." in n for n in names):
+        return names, None
+    leaves: dict[str, list[str]] = {}
+    for i in range(len(pf.schema)):
+        leaf = pf.schema.column(i).path
+        leaves.setdefault(leaf.split(".")[0], []).append(leaf)
+    columns: list[str] = []
+    for name in names:
+        t, keep = schema.field(name).type, _LEAVES_READ.get(name, ())
+        wanted: list[str] = []
+        if keep and (pa.types.is_list(t) or pa.types.is_large_list(t)) and pa.types.is_struct(t.value_type):
+            fields = list(t.value_type)
+            flat = (len(leaves.get(name, ())) == len(fields) and len({f.name for f in fields}) == len(fields)
+                    and not any(pa.types.is_nested(f.type) for f in fields))
+            if flat:  # one leaf per field, in field order
+                wanted = [leaves[name][i] for i, f in enumerate(fields) if f.name in keep]
+        columns.extend(wanted or [name])
+    return names, columns
+
+
 def flat_view_of_parquet(path: Path, batch_rows: int = 50_000) -> pd.DataFrame:
-    """The flat view of a Parquet table, built batch by batch so nested values never all sit in memory."""
+    """The flat view of a Parquet table, built batch by batch so nested values never all sit in
+    memory: :func:`flat_view_of_table` of each batch (the frame ``flat_view`` gives of the batch
+    read with ``frames.iter_frames``), concatenated with a fresh index."""
+    import pyarrow.parquet as pq
+
     from tuneset import frames
 
-    views = [flat_view(batch) for batch in frames.iter_frames(path, batch_rows)]
+    names, columns = _parquet_columns(path)
+    views = [flat_view_of_table(batch.select(names)) for batch in frames.iter_tables(path, batch_rows, columns)]
     if not views:
-        return flat_view(frames.read_parquet(path))
+        return flat_view_of_table(pq.read_table(path))
     return pd.concat(views, ignore_index=True)
 
 
@@ -494,5 +736,6 @@ def enforce(result: GateResult) -> None:
 
 __all__ = [
     "DERIVED_COLUMNS", "NESTED_COLUMNS", "GateFailed", "GateResult", "SuiteError", "enforce",
-    "flat_view", "load_suite", "report_json", "run_gate", "validate",
+    "flat_view", "flat_view_of_parquet", "flat_view_of_table", "load_suite", "report_json", "run_gate",
+    "validate",
 ]
