@@ -58,7 +58,13 @@ def sample_frame(n: int):
     return records_frame(out)
 
 
-def child(n: int, ner: bool, model: str) -> None:
+def _cpu() -> float:
+    """CPU seconds of this process and its reaped children (the detection workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def child(n: int, ner: bool, model: str, workers: int = 1) -> None:
     import os
 
     from tuneset.config import PiiConfig
@@ -70,10 +76,10 @@ def child(n: int, ner: bool, model: str) -> None:
     setup = time.perf_counter()
     detector = Detector(cfg)  # loads the name lists (and the spaCy model): once per run, not per row
     setup = time.perf_counter() - setup
-    start, cpu = time.perf_counter(), time.process_time()
-    result = scrub(df, cfg, "bench-salt", detector=detector)
-    secs, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(json.dumps({"rows": n, "ner": ner, "model": cfg.ner_model if ner else None, "setup_s": round(setup, 2),
+    start, cpu = time.perf_counter(), _cpu()
+    result = scrub(df, cfg, "bench-salt", detector=detector, workers=workers)
+    secs, cpu = time.perf_counter() - start, _cpu() - cpu
+    print(json.dumps({"rows": n, "ner": ner, "workers": workers, "model": cfg.ner_model if ner else None, "setup_s": round(setup, 2),
                       "seconds": round(secs, 2), "rows_per_s": round(n / secs),
                       "cpu_s": round(cpu, 2), "rows_per_cpu_s": round(n / cpu),
                       "load_avg_1m": round(os.getloadavg()[0], 1),
@@ -130,19 +136,22 @@ def main() -> int:
     ap.add_argument("--baseline", type=int, default=500)
     ap.add_argument("--ner", action="store_true")
     ap.add_argument("--ner-model", default="", help="pii.ner_model to use (default: the config's)")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1],
+                    help="processes detecting (TUNESET_WORKERS in the stage); e.g. --workers 1 2")
     args = ap.parse_args()
     if args.what == "accuracy":
         accuracy(args.ner_model)
     elif args.what == "_child":
-        child(args.sizes[0], args.ner, args.ner_model)
+        child(args.sizes[0], args.ner, args.ner_model, args.workers[0])
     elif args.what == "_baseline":
         baseline(args.baseline)
     else:
         for n in args.sizes:
             for ner in (False, True):
-                cmd = [sys.executable, __file__, "_child", "--sizes", str(n)] + (["--ner"] if ner else [])
-                cmd += ["--ner-model", args.ner_model] if args.ner_model else []
-                print(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip())
+                for workers in args.workers:
+                    cmd = [sys.executable, __file__, "_child", "--sizes", str(n), "--workers", str(workers)]
+                    cmd += (["--ner"] if ner else []) + (["--ner-model", args.ner_model] if args.ner_model else [])
+                    print(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip())
         if args.baseline:
             cmd = [sys.executable, __file__, "_baseline", "--baseline", str(args.baseline)]
             print(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip())

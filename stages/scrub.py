@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from tuneset import config, frames, stagekit
+from tuneset import config, frames, parallel, stagekit
 from tuneset import schema as col
 from tuneset.scrub import PII_EDITS, salt, scrub
 
@@ -39,7 +39,8 @@ def main() -> int:
     with stagekit.timed(STAGE) as timing:
         df = frames.read_parquet(args.input)
         timing["rows"] = len(df)
-        result = scrub(df, cfg, key, progress=stagekit.progress(STAGE, len(df)))
+        workers = timing["workers"] = parallel.workers(rows=len(df))  # TUNESET_WORKERS; detection runs in them
+        result = scrub(df, cfg, key, progress=stagekit.progress(STAGE, len(df)), workers=workers)
         out = Path(args.out)
         frames.write_parquet(result.examples, out / "examples.parquet", {**col.RECORD_TYPES, PII_EDITS: pa.string()})
         frames.write_parquet(result.dropped, out / "dropped.parquet", col.DROPPED_TYPES)

@@ -109,3 +109,20 @@ def test_empty_frame_and_determinism(frame):
     assert a.report == b.report
     assert scrub(df, cfg(), "another-salt", detector=Detector(cfg())).examples[col.EXAMPLE_ID].tolist() != \
         a.examples[col.EXAMPLE_ID].tolist()
+
+
+def test_detection_in_worker_processes_gives_the_same_result(frame, monkeypatch):
+    from tuneset.scrub import core
+
+    pairs = [(f"Reach {EMAIL} or +44 20 7946 0958 (ticket {i}).", f"Thanks Ann Lee, noted {i}.") for i in range(9)]
+    pairs += [("My key is sk-proj-4fT9qLmZ2xVbN8cRwYe1Hs7KdPa3GuJo", "Rotate it."), ("No PII here.", "Fine.")]
+    df = frame(*pairs, group="t1")
+    c = cfg(ner=True)
+    monkeypatch.setattr(core, "DETECT_CHUNK", 4)  # several chunks, handed out to the workers
+    one = scrub(df, c, SALT, detector=Detector(c), workers=1)
+    two = scrub(df, c, SALT, detector=Detector(c), workers=2)
+    assert one.report["distinct_texts"] > 8 and one.report["pii_by_type"]["EMAIL"] == 9 and len(one.dropped) == 1
+    pd.testing.assert_frame_equal(one.examples, two.examples)
+    pd.testing.assert_frame_equal(one.dropped, two.dropped)
+    pd.testing.assert_frame_equal(one.vault, two.vault)
+    assert one.report == two.report

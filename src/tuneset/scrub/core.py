@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from tuneset import hashing, ledger
+from tuneset import hashing, ledger, parallel
 from tuneset import schema as col
 from tuneset.config import PiiConfig
 from tuneset.frames import records_frame
@@ -211,8 +211,13 @@ def every_mention(texts: Sequence[str], unique: Mapping[str, list[Span]],
 
 
 def scrub(df: pd.DataFrame, cfg: PiiConfig, salt: str, *, detector: Detector | None = None,
-          progress: Callable[[int], None] | None = None) -> ScrubResult:
-    """Detect and replace PII in ``df``; drop examples holding ``cfg.drop_types``. See the module docstring."""
+          progress: Callable[[int], None] | None = None, workers: int = 1) -> ScrubResult:
+    """Detect and replace PII in ``df``; drop examples holding ``cfg.drop_types``. See the module docstring.
+
+    Detection, the costly part, runs over chunks of ``DETECT_CHUNK`` distinct texts in ``workers``
+    processes (:func:`tuneset.parallel.map_ordered`); the chunks are the same whatever the number of
+    workers, so the result is too. Replacement needs every original of the dataset (a surrogate must
+    never reproduce one) and runs here."""
     detector = detector or Detector(cfg)
     keyed = Keyed(salt)
     rule = PiiDropTypes(types=tuple(sorted(cfg.drop_types)))
@@ -228,12 +233,14 @@ def scrub(df: pd.DataFrame, cfg: PiiConfig, salt: str, *, detector: Detector | N
         for t in texts:
             unique.setdefault(t, [])
     distinct = list(unique)
-    for i in range(0, len(distinct), DETECT_CHUNK):
-        chunk = distinct[i:i + DETECT_CHUNK]
-        for t, spans in zip(chunk, detector.detect(chunk)):
+    chunks = (distinct[i:i + DETECT_CHUNK] for i in range(0, len(distinct), DETECT_CHUNK))
+    done = 0
+    for chunk, found_spans in parallel.map_ordered(detector.detect, chunks, workers):
+        for t, spans in zip(chunk, found_spans):
             unique[t] = spans
+        done += len(chunk)
         if progress:
-            progress(min(i + DETECT_CHUNK, len(distinct)))
+            progress(done)
 
     # 2. the originals (surrogates must never reproduce one) and their keyed hashes
     originals: dict[str, set[str]] = defaultdict(set)
