@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from tuneset import config, frames, parallel, stagekit
+from tuneset import config, frames, ledger, parallel, stagekit
 from tuneset import schema as col
-from tuneset.scrub import PII_EDITS, salt, scrub
+from tuneset.scrub import PII_EDITS, salt
+from tuneset.scrub.core import ScrubRun
 
 STAGE = "scrub"
 
@@ -27,6 +29,7 @@ def main() -> int:
     ap.add_argument("--suite", default="expectations/scrubbed.json")
     ap.add_argument("--dropped-suite", default="expectations/dropped.json")
     ap.add_argument("--salt-fingerprint", default="data/salt.fingerprint")
+    ap.add_argument("--batch-rows", type=int, default=50_000, help="rows per batch (memory holds one batch)")
     args = ap.parse_args()
     stagekit.quiet_environment()
     cfg = config.load_section("pii", config.read_params(args.params))
@@ -37,23 +40,39 @@ def main() -> int:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
     with stagekit.timed(STAGE) as timing:
-        df = frames.read_parquet(args.input)
-        timing["rows"] = len(df)
-        workers = timing["workers"] = parallel.workers(rows=len(df))  # TUNESET_WORKERS; detection runs in them
-        result = scrub(df, cfg, key, progress=stagekit.progress(STAGE, len(df)), workers=workers)
+        total = pq.read_metadata(args.input).num_rows
+        timing["rows"] = total
+        workers = timing["workers"] = parallel.workers(rows=total)  # TUNESET_WORKERS; detection runs in them
+        run = ScrubRun(cfg, key, workers=workers)
+        # Two passes over the input, one batch in memory at a time: detect everything (a surrogate must
+        # never reproduce an original found anywhere), then replace batch by batch.
+        with stagekit.progress(f"{STAGE} (detect)", total) as bar:
+            run.detect(frames.iter_frames(args.input, args.batch_rows), bar)
         out = Path(args.out)
-        frames.write_parquet(result.examples, out / "examples.parquet", {**col.RECORD_TYPES, PII_EDITS: pa.string()})
-        frames.write_parquet(result.dropped, out / "dropped.parquet", col.DROPPED_TYPES)
-        frames.write_parquet(result.vault, out / "pii_vault.parquet", {})
-        stagekit.write_json(args.report, result.report)
-        ner = result.report["detection"]["ner"]
+        columns = [c for c in frames.parquet_columns(args.input) if c != PII_EDITS] + [PII_EDITS]
+        types = {**col.RECORD_TYPES, PII_EDITS: pa.string()}
+        sink, dropped = frames.ParquetSink(out / "examples.parquet", columns, types), []
+        with stagekit.progress(f"{STAGE} (replace)", total) as bar:
+            for batch in frames.iter_frames(args.input, args.batch_rows):
+                kept, drops = run.replace(batch)
+                sink.write_frame(kept)
+                dropped.append(drops)
+                bar(run.rows_in)
+        sink.close(empty_like=frames.records_frame([], columns))
+        dropped_df = ledger.concat_dropped(dropped)
+        frames.write_parquet(dropped_df, out / "dropped.parquet", col.DROPPED_TYPES)
+        vault = run.vault()
+        frames.write_parquet(vault, out / "pii_vault.parquet", {})
+        report = run.report(vault)
+        stagekit.write_json(args.report, report)
+        ner = report["detection"]["ner"]
         stagekit.log(STAGE, ner["message"] if ner["enabled"] else f"WARNING: {ner['message']}")
-        if result.report["salt"]["demo"]:
-            stagekit.log(STAGE, f"WARNING: {result.report['salt']['note']}")
-        stagekit.log(STAGE, f"{result.report['rows_in']} in, {result.report['rows_out']} kept, "
-                            f"dropped {result.report['dropped_by_rule']}; replaced {result.report['pii_by_type']}")
-        stagekit.gate(STAGE, result.examples, args.suite, "reports/gates/scrubbed.json")
-        stagekit.gate(STAGE, result.dropped, args.dropped_suite, "reports/gates/scrub_dropped.json")
+        if report["salt"]["demo"]:
+            stagekit.log(STAGE, f"WARNING: {report['salt']['note']}")
+        stagekit.log(STAGE, f"{report['rows_in']} in, {report['rows_out']} kept, "
+                            f"dropped {report['dropped_by_rule']}; replaced {report['pii_by_type']}")
+        stagekit.gate(STAGE, out / "examples.parquet", args.suite, "reports/gates/scrubbed.json")
+        stagekit.gate(STAGE, dropped_df, args.dropped_suite, "reports/gates/scrub_dropped.json")
     return 0
 
 

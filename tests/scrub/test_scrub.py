@@ -126,3 +126,55 @@ def test_detection_in_worker_processes_gives_the_same_result(frame, monkeypatch)
     pd.testing.assert_frame_equal(one.dropped, two.dropped)
     pd.testing.assert_frame_equal(one.vault, two.vault)
     assert one.report == two.report
+
+
+def test_two_passes_over_batches_give_the_whole_table_result(frame, monkeypatch):
+    from tuneset.scrub import core
+
+    pairs = [(f"Reach {EMAIL} or +44 20 7946 0958 (ticket {i}).", f"Thanks Ann Lee, noted {i}.") for i in range(7)]
+    pairs += [("My key is sk-proj-4fT9qLmZ2xVbN8cRwYe1Hs7KdPa3GuJo", "Rotate it."), ("No PII here.", "Fine."),
+              (f"Again {EMAIL}, from Ann Lee.", "Noted.")]
+    df = frame(*pairs, group="t1")
+    c = cfg()
+    monkeypatch.setattr(core, "DETECT_CHUNK", 5)  # chunks that straddle the batches
+    whole = scrub(df, c, SALT, detector=Detector(c))
+    batches = [df.iloc[i:i + 3].reset_index(drop=True) for i in range(0, len(df), 3)]
+    run = core.ScrubRun(c, SALT, detector=Detector(c))
+    run.detect(iter(batches))
+    parts = [run.replace(b) for b in batches]
+    kept = pd.concat([k for k, _ in parts], ignore_index=True)
+    dropped = pd.concat([d for _, d in parts if len(d)], ignore_index=True)
+    pd.testing.assert_frame_equal(kept, whole.examples)
+    pd.testing.assert_frame_equal(dropped, whole.dropped)
+    pd.testing.assert_frame_equal(run.vault(), whole.vault)
+    assert run.report() == whole.report and whole.report["rows_in"] == 10 and len(whole.dropped) == 1
+    assert len(run.spans) < whole.report["distinct_texts"]  # only texts with spans are kept
+
+
+def test_replace_before_detect_is_an_error(frame):
+    import pytest
+
+    from tuneset.scrub import core
+
+    run = core.ScrubRun(cfg(), SALT, detector=Detector(cfg()))
+    with pytest.raises(RuntimeError, match="before detect"):
+        run.replace(frame(("a", "b")))
+
+
+def test_stage_in_batches_and_workers_writes_the_bytes_of_one_batch(stage_workdir, frame, monkeypatch):
+    from stage_helpers import run_stage
+
+    from tuneset import frames
+
+    pairs = [(f"Reach {EMAIL} or +44 20 7946 0958 (ticket {i}).", f"Thanks Ann Lee, noted {i}.") for i in range(8)]
+    pairs += [("My key is sk-proj-4fT9qLmZ2xVbN8cRwYe1Hs7KdPa3GuJo", "Rotate it."), ("No PII here.", "Fine.")]
+    frames.write_parquet(frame(*pairs, group="t1"), "in.parquet")
+    monkeypatch.setenv("TUNESET_PII_SALT", SALT)
+    outputs = ("examples.parquet", "dropped.parquet", "pii_vault.parquet", "report.json")
+    for name, batch_rows, workers in (("one", "50000", "1"), ("many", "3", "2")):
+        monkeypatch.setenv("TUNESET_WORKERS", workers)
+        run_stage("scrub", "--input", "in.parquet", "--out", name, "--report", f"{name}/report.json",
+                  "--salt-fingerprint", "none.fingerprint", "--batch-rows", batch_rows)
+    for out in outputs:
+        assert (stage_workdir / "one" / out).read_bytes() == (stage_workdir / "many" / out).read_bytes(), out
+    assert json.loads((stage_workdir / "many/report.json").read_text())["dropped_by_rule"] == {"pii_drop_types": 1}

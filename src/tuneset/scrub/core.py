@@ -21,10 +21,11 @@ guesses that no context rule or name list confirms, and every LOCATION (city and
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -210,105 +211,163 @@ def every_mention(texts: Sequence[str], unique: Mapping[str, list[Span]],
 # The stage function
 
 
+class _Spans(dict):
+    """Spans by text, holding only the texts that have any: every other text has none."""
+
+    def __missing__(self, text: str) -> list[Span]:
+        return []
+
+
+class ScrubRun:
+    """Scrub over a dataset given in batches, in two passes, so memory holds one batch, the
+    digests of the distinct texts and the spans of the texts that have any (not the table).
+
+    1. :meth:`detect` every batch: each distinct text is detected once, in chunks of
+       ``DETECT_CHUNK`` texts in first-appearance order (the same chunks however the rows are
+       batched), in ``workers`` processes (:func:`tuneset.parallel.map_ordered`); the originals found
+       anywhere are collected, since a surrogate must never reproduce one.
+    2. :meth:`replace` each batch, in order: drop or replace, example by example.
+
+    :meth:`report` and :meth:`vault` then cover every batch.
+    """
+
+    def __init__(self, cfg: PiiConfig, salt: str, *, detector: Detector | None = None, workers: int = 1) -> None:
+        self.cfg, self.salt, self.workers = cfg, salt, workers
+        self.detector = detector or Detector(cfg)
+        self.keyed = Keyed(salt)
+        self.rule = PiiDropTypes(types=tuple(sorted(cfg.drop_types)))
+        self.drop_types = frozenset(cfg.drop_types)
+        self.spans: _Spans = _Spans()
+        self.distinct = 0
+        self._vault: list[tuple] = []
+        self._surrogates: Surrogates | None = None
+        self._engine: Any = None
+        self.rows_in = self.rows_out = self.with_pii = 0
+        self.dropped_counts: Counter[str] = Counter()
+        self.by_type: Counter[str] = Counter()
+        self.by_source: dict[str, Counter[str]] = defaultdict(Counter)
+        self.dropped_types: Counter[str] = Counter()
+
+    # -- pass 1
+
+    def _chunks(self, batches: Iterable[pd.DataFrame], progress: Callable[[int], None] | None) -> Iterator[list[str]]:
+        seen: set[bytes] = set()  # 16-byte digests: the texts themselves are not kept
+        pending: list[str] = []
+        rows = 0
+        for df in batches:
+            for record in df.to_dict("records"):
+                for t in record_texts(record):
+                    key = hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                    if key not in seen:
+                        seen.add(key)
+                        pending.append(t)
+                        if len(pending) == DETECT_CHUNK:
+                            yield pending
+                            pending = []
+            rows += len(df)
+            if progress:
+                progress(rows)
+        self.distinct = len(seen)
+        if pending:
+            yield pending
+
+    def detect(self, batches: Iterable[pd.DataFrame], progress: Callable[[int], None] | None = None) -> None:
+        """Pass 1 over every batch, in order (see the class docstring)."""
+        originals: dict[str, set[str]] = defaultdict(set)
+        chunks = self._chunks(batches, progress)
+        for chunk, found_spans in parallel.map_ordered(self.detector.detect, chunks, self.workers):
+            for t, spans in zip(chunk, found_spans):
+                if spans:
+                    self.spans[t] = spans
+                    for s in spans:
+                        value = t[s.start:s.end]
+                        originals[s.type].add(value)
+                        self._vault.extend(_vault_rows(self.keyed, s.type, value, s.rule))
+        if self.cfg.mode == "surrogate":
+            self._surrogates = Surrogates(self.keyed, self.cfg.locale, avoid=_collision_guard(originals))
+        self._engine = new_engine()
+
+    # -- pass 2
+
+    def replace(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Pass 2 on one batch (after :meth:`detect` saw every batch): its kept examples, replaced,
+        with ``pii_edits``, and its drops."""
+        if self._engine is None:
+            raise RuntimeError("ScrubRun.replace before detect: every batch must be detected first")
+        cfg, engine = self.cfg, self._engine
+        kept: list[dict[str, Any]] = []
+        dropped: list[dict[str, Any]] = []
+        for record in df.to_dict("records"):
+            texts = record_texts(record)
+            spans_of = every_mention(texts, self.spans, self.detector.is_allowed)
+            found = Counter(s.type for t in texts for s in spans_of[t])
+            if found and self.drop_types & set(found):
+                preview = Replacer(engine, "redact", None, "")
+                shown = map_texts(record, lambda t, r=preview: r.apply(t, spans_of[t]))
+                hit = {k: found[k] for k in sorted(found) if k in self.drop_types}
+                self.dropped_types.update(hit)
+                dropped.append(ledger.dropped_row(
+                    record, stage=STAGE, rule=self.rule, preview_text=ledger.record_text(shown),
+                    reason=f"{record[col.SOURCE_FILE]} {record[col.LOCATOR]}: holds {', '.join(hit)} (pii.drop_types)",
+                    details={"types": hit}))
+                continue
+            scope = str(record.get(col.GROUP_ID)) if cfg.consistency == "group" else "*"
+            replacer = Replacer(engine, cfg.mode, self._surrogates, scope)
+            new = map_texts(record, lambda t, r=replacer: r.apply(t, spans_of[t])) if found else dict(record)
+            edits = {k: replacer.edits[k] for k in sorted(replacer.edits)}
+            new[PII_EDITS] = hashing.canonical_json(edits)
+            if edits:
+                new[col.EXAMPLE_ID] = compute_example_id(new)
+                self.with_pii += 1
+                self.by_type.update(edits)
+                self.by_source[str(record.get(col.SOURCE))].update(edits)
+                if cfg.mode == "surrogate":
+                    self._vault.extend(("surrogate", "exact", type_, 1, self.keyed.hash(made))
+                                       for type_, _, made in replacer.made
+                                       if type_ in T.STRUCTURED_TYPES or type_ in T.SECRET_TYPES)
+            kept.append(new)
+        columns = [c for c in df.columns if c != PII_EDITS] + [PII_EDITS]
+        dropped_df = ledger.dropped_frame(dropped)
+        self.rows_in += len(df)
+        self.rows_out += len(kept)
+        self.dropped_counts.update(ledger.rule_counts(dropped_df))
+        return records_frame(kept, columns=columns), dropped_df
+
+    # -- the whole run
+
+    def vault(self) -> pd.DataFrame:
+        return vault_frame(self._vault)
+
+    def report(self, vault: pd.DataFrame | None = None) -> dict[str, Any]:
+        vault_df = self.vault() if vault is None else vault
+        by_type, by_source, dropped_types, salt = self.by_type, self.by_source, self.dropped_types, self.salt
+        return {
+            "rows_in": int(self.rows_in),
+            "rows_out": int(self.rows_out),
+            "dropped_by_rule": {k: int(self.dropped_counts[k]) for k in sorted(self.dropped_counts)},
+            "mode": self.cfg.mode,
+            "consistency": self.cfg.consistency,
+            "pii_by_type": {k: by_type[k] for k in sorted(by_type)},
+            "pii_by_source": {s: {k: c[k] for k in sorted(c)} for s, c in sorted(by_source.items())},
+            "examples_with_pii": self.with_pii,
+            "dropped_pii_by_type": {k: dropped_types[k] for k in sorted(dropped_types)},
+            "distinct_texts": self.distinct,
+            "detection": self.detector.describe(),
+            "salt": {"fingerprint": fingerprint(salt), "demo": is_demo(salt),
+                     "note": ("DEMO KEY: the public demo salt of `make demo` was used; surrogates protect nothing"
+                              if is_demo(salt) else "key from TUNESET_PII_SALT")},
+            "vault": {"originals": int((vault_df["kind"] == "original").sum()),
+                      "surrogates": int((vault_df["kind"] == "surrogate").sum())},
+            "rules": [self.rule.describe()],
+        }
+
+
 def scrub(df: pd.DataFrame, cfg: PiiConfig, salt: str, *, detector: Detector | None = None,
           progress: Callable[[int], None] | None = None, workers: int = 1) -> ScrubResult:
-    """Detect and replace PII in ``df``; drop examples holding ``cfg.drop_types``. See the module docstring.
-
-    Detection, the costly part, runs over chunks of ``DETECT_CHUNK`` distinct texts in ``workers``
-    processes (:func:`tuneset.parallel.map_ordered`); the chunks are the same whatever the number of
-    workers, so the result is too. Replacement needs every original of the dataset (a surrogate must
-    never reproduce one) and runs here."""
-    detector = detector or Detector(cfg)
-    keyed = Keyed(salt)
-    rule = PiiDropTypes(types=tuple(sorted(cfg.drop_types)))
-    drop_types = frozenset(cfg.drop_types)
-    records = df.to_dict("records")
-
-    # 1. every distinct text, detected once
-    unique: dict[str, list[Span]] = {}
-    per_record = []
-    for record in records:
-        texts = record_texts(record)
-        per_record.append(texts)
-        for t in texts:
-            unique.setdefault(t, [])
-    distinct = list(unique)
-    chunks = (distinct[i:i + DETECT_CHUNK] for i in range(0, len(distinct), DETECT_CHUNK))
-    done = 0
-    for chunk, found_spans in parallel.map_ordered(detector.detect, chunks, workers):
-        for t, spans in zip(chunk, found_spans):
-            unique[t] = spans
-        done += len(chunk)
-        if progress:
-            progress(done)
-
-    # 2. the originals (surrogates must never reproduce one) and their keyed hashes
-    originals: dict[str, set[str]] = defaultdict(set)
-    vault: list[tuple] = []
-    for t, spans in unique.items():
-        for s in spans:
-            value = t[s.start:s.end]
-            originals[s.type].add(value)
-            vault.extend(_vault_rows(keyed, s.type, value, s.rule))
-    surrogates = Surrogates(keyed, cfg.locale, avoid=_collision_guard(originals)) if cfg.mode == "surrogate" else None
-    engine = new_engine()
-
-    # 3. drop or replace, example by example
-    kept: list[dict[str, Any]] = []
-    dropped: list[dict[str, Any]] = []
-    by_type: Counter[str] = Counter()
-    by_source: dict[str, Counter[str]] = defaultdict(Counter)
-    dropped_types: Counter[str] = Counter()
-    with_pii = 0
-    for record, texts in zip(records, per_record):
-        spans_of = every_mention(texts, unique, detector.is_allowed)
-        found = Counter(s.type for t in texts for s in spans_of[t])
-        if found and drop_types & set(found):
-            preview = Replacer(engine, "redact", None, "")
-            shown = map_texts(record, lambda t, r=preview: r.apply(t, spans_of[t]))
-            hit = {k: found[k] for k in sorted(found) if k in drop_types}
-            dropped_types.update(hit)
-            dropped.append(ledger.dropped_row(
-                record, stage=STAGE, rule=rule, preview_text=ledger.record_text(shown),
-                reason=f"{record[col.SOURCE_FILE]} {record[col.LOCATOR]}: holds {', '.join(hit)} (pii.drop_types)",
-                details={"types": hit}))
-            continue
-        scope = str(record.get(col.GROUP_ID)) if cfg.consistency == "group" else "*"
-        replacer = Replacer(engine, cfg.mode, surrogates, scope)
-        new = map_texts(record, lambda t, r=replacer: r.apply(t, spans_of[t])) if found else dict(record)
-        edits = {k: replacer.edits[k] for k in sorted(replacer.edits)}
-        new[PII_EDITS] = hashing.canonical_json(edits)
-        if edits:
-            new[col.EXAMPLE_ID] = compute_example_id(new)
-            with_pii += 1
-            by_type.update(edits)
-            by_source[str(record.get(col.SOURCE))].update(edits)
-            if cfg.mode == "surrogate":
-                vault.extend(("surrogate", "exact", type_, 1, keyed.hash(made)) for type_, _, made in replacer.made
-                             if type_ in T.STRUCTURED_TYPES or type_ in T.SECRET_TYPES)
-        kept.append(new)
-
-    columns = [c for c in df.columns if c != PII_EDITS] + [PII_EDITS]
-    out = records_frame(kept, columns=columns)
-    dropped_df = ledger.dropped_frame(dropped)
-    vault_df = vault_frame(vault)
-    report = {
-        "rows_in": int(len(df)),
-        "rows_out": int(len(out)),
-        "dropped_by_rule": ledger.rule_counts(dropped_df),
-        "mode": cfg.mode,
-        "consistency": cfg.consistency,
-        "pii_by_type": {k: by_type[k] for k in sorted(by_type)},
-        "pii_by_source": {s: {k: c[k] for k in sorted(c)} for s, c in sorted(by_source.items())},
-        "examples_with_pii": with_pii,
-        "dropped_pii_by_type": {k: dropped_types[k] for k in sorted(dropped_types)},
-        "distinct_texts": len(distinct),
-        "detection": detector.describe(),
-        "salt": {"fingerprint": fingerprint(salt), "demo": is_demo(salt),
-                 "note": ("DEMO KEY: the public demo salt of `make demo` was used; surrogates protect nothing"
-                          if is_demo(salt) else "key from TUNESET_PII_SALT")},
-        "vault": {"originals": int((vault_df["kind"] == "original").sum()),
-                  "surrogates": int((vault_df["kind"] == "surrogate").sum())},
-        "rules": [rule.describe()],
-    }
-    return ScrubResult(out, dropped_df, vault_df, report)
+    """Detect and replace PII in ``df``; drop examples holding ``cfg.drop_types``. See the module
+    docstring; :class:`ScrubRun` with one batch (the stage gives it many)."""
+    run = ScrubRun(cfg, salt, detector=detector, workers=workers)
+    run.detect([df], progress)
+    out, dropped = run.replace(df)
+    vault = run.vault()
+    return ScrubResult(out, dropped, vault, run.report(vault))
