@@ -24,6 +24,8 @@ import subprocess
 import sys
 import time
 
+from measure import cpu_seconds
+
 WORDS = ("account billing invoice refund password login sync device folder share upload plan upgrade storage "
          "vault order shipping tracking renewal settings export import backup restore team admin the a to and "
          "your you we please open then select click it is was will can").split()
@@ -88,12 +90,6 @@ def _clock():
     return time.perf_counter(), time.process_time()
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and its reaped children (the worker processes)."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def one(n: int, conf: str, no_language: bool, workers: int) -> dict:
     import tempfile
     from pathlib import Path
@@ -111,7 +107,7 @@ def one(n: int, conf: str, no_language: bool, workers: int) -> dict:
         run = FilterRun(cfg, target)
         # The stage's loop (stages/filter.py): Arrow batches judged in `workers` processes, counted
         # here in order, kept rows rebuilt as Arrow and written; reports at the end.
-        w, c = time.perf_counter(), _cpu()
+        w, c = time.perf_counter(), cpu_seconds()
         sink = None
         batches = frames.iter_tables(path, parallel.batch_rows(n, workers))
         for kept_table, verdict in run.filter_tables(batches, workers):
@@ -121,7 +117,7 @@ def one(n: int, conf: str, no_language: bool, workers: int) -> dict:
             sink.write_table(kept_table)
         sink.close()
         report, coverage = run.report(), run.coverage_report()
-        w_all, c_all = time.perf_counter() - w, _cpu() - c
+        w_all, c_all = time.perf_counter() - w, cpu_seconds() - c
         # The quality rules alone, on one 50k batch in this process (token counts and texts there).
         kept = run.add(frames.read_parquet(path).iloc[: min(n, 50_000)].reset_index(drop=True))[0]
         work = text.add_columns(kept.assign(_render_error=None), run.needs, run.text_counter)

@@ -20,6 +20,8 @@ import resource
 import subprocess
 import sys
 import time
+
+from measure import cpu_seconds
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,12 +60,6 @@ def sample_frame(n: int):
     return records_frame(out)
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and its reaped children (the detection workers)."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def child(n: int, ner: bool, model: str, workers: int = 1) -> None:
     import os
 
@@ -76,9 +72,9 @@ def child(n: int, ner: bool, model: str, workers: int = 1) -> None:
     setup = time.perf_counter()
     detector = Detector(cfg)  # loads the name lists (and the spaCy model): once per run, not per row
     setup = time.perf_counter() - setup
-    start, cpu = time.perf_counter(), _cpu()
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = scrub(df, cfg, "bench-salt", detector=detector, workers=workers)
-    secs, cpu = time.perf_counter() - start, _cpu() - cpu
+    secs, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     print(json.dumps({"rows": n, "ner": ner, "workers": workers, "model": cfg.ner_model if ner else None, "setup_s": round(setup, 2),
                       "seconds": round(secs, 2), "rows_per_s": round(n / secs),
                       "cpu_s": round(cpu, 2), "rows_per_cpu_s": round(n / cpu),

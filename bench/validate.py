@@ -23,6 +23,8 @@ import subprocess
 import sys
 import time
 
+from measure import cpu_seconds
+
 WORDS = ("account billing invoice refund password login sync device folder share upload plan upgrade storage "
          "vault order shipping tracking renewal settings export import backup restore team admin").split()
 TOOLS = json.dumps([{"type": "function", "function": {"name": "lookup_order", "parameters": {
@@ -64,12 +66,6 @@ def records(n: int, seed: int = 1, shape: str = "chat") -> list[dict]:
     return out
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and its reaped children (the worker processes)."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def in_memory(n: int, tokenizer: str, template: str, shape: str) -> dict:
     """Validation and token counting alone: normalize() and apply_filter() on one DataFrame in this
     process, no Parquet and no conversion between Arrow and Python objects."""
@@ -82,13 +78,13 @@ def in_memory(n: int, tokenizer: str, template: str, shape: str) -> dict:
 
     df = frames.records_frame(records(n, shape=shape))
     TokenCounter(tokenizer)  # load the vocabulary outside the timed part (0.2-0.5 s, once per process)
-    t, c = time.perf_counter(), _cpu()
+    t, c = time.perf_counter(), cpu_seconds()
     norm = without_gc(lambda d: normalize(d, NormalizeConfig()), df)
-    t_norm, c_norm = time.perf_counter() - t, _cpu() - c
-    t, c = time.perf_counter(), _cpu()
+    t_norm, c_norm = time.perf_counter() - t, cpu_seconds() - c
+    t, c = time.perf_counter(), cpu_seconds()
     filt = without_gc(lambda d: apply_filter(d, FilterConfig(), TargetConfig(tokenizer=tokenizer, template=template)),
                       norm.examples)
-    t_filter, c_filter = time.perf_counter() - t, _cpu() - c
+    t_filter, c_filter = time.perf_counter() - t, cpu_seconds() - c
     return _result(n, "in-memory", t_norm, c_norm, t_filter, c_filter, filt.report)
 
 
@@ -121,7 +117,7 @@ def one(n: int, tokenizer: str, template: str, shape: str, workers: int) -> dict
         run = FilterRun(FilterConfig(), TargetConfig(tokenizer=tokenizer, template=template))  # loads the vocabulary
         rows = parallel.batch_rows(n, workers)
 
-        t, c = time.perf_counter(), _cpu()
+        t, c = time.perf_counter(), cpu_seconds()
         sink, stats = frames.ParquetSink(normalized, frames.parquet_columns(raw)), NormalizeStats()
         for _, (kept, _, batch_stats) in parallel.map_ordered(lambda b: normalize_table(b, cfg),
                                                               frames.iter_tables(raw, rows), workers):
@@ -129,9 +125,9 @@ def one(n: int, tokenizer: str, template: str, shape: str, workers: int) -> dict
             stats.merge(batch_stats)
         sink.close()
         stats.report(cfg)
-        t_norm, c_norm = time.perf_counter() - t, _cpu() - c
+        t_norm, c_norm = time.perf_counter() - t, cpu_seconds() - c
 
-        t, c = time.perf_counter(), _cpu()
+        t, c = time.perf_counter(), cpu_seconds()
         sink = None
         for out, verdict in run.filter_tables(frames.iter_tables(normalized, rows), workers):
             if sink is None:
@@ -140,7 +136,7 @@ def one(n: int, tokenizer: str, template: str, shape: str, workers: int) -> dict
             sink.write_table(out)
         sink.close()
         report = run.report()
-        t_filter, c_filter = time.perf_counter() - t, _cpu() - c
+        t_filter, c_filter = time.perf_counter() - t, cpu_seconds() - c
     return _result(n, workers, t_norm, c_norm, t_filter, c_filter, report)
 
 

@@ -21,6 +21,8 @@ near neighbours and same-prompt rows on one side; a row alone has its own ``orig
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -54,10 +56,8 @@ class DedupResult:
 
 
 def near_params(cfg: DedupConfig) -> NearParams:
-    return NearParams(shingle=cfg.shingle, ngram=cfg.ngram, num_perm=cfg.num_perm, lsh_threshold=cfg.lsh_threshold,
-                      jaccard_threshold=cfg.jaccard_threshold, ratio_threshold=cfg.ratio_threshold,
-                      containment_threshold=cfg.containment_threshold, numbers_must_match=cfg.numbers_must_match,
-                      short_text_chars=cfg.short_text_chars, seed=cfg.seed)
+    """The near-duplicate settings of ``cfg`` (the config keys have the parameters' names)."""
+    return NearParams(**{f.name: getattr(cfg, f.name) for f in dataclasses.fields(NearParams)})
 
 
 def build_rules(cfg: DedupConfig) -> dict[str, Rule]:
@@ -66,12 +66,8 @@ def build_rules(cfg: DedupConfig) -> dict[str, Rule]:
         "exact": ExactDuplicate(key=cfg.key, include_system=cfg.include_system, fold_case=cfg.fold_case,
                                 fold_whitespace=cfg.fold_whitespace, survivor_order=order,
                                 keep_per_cluster=cfg.keep_per_cluster),
-        "near": NearDuplicate(key=cfg.key, include_system=cfg.include_system, shingle=cfg.shingle, ngram=cfg.ngram,
-                              num_perm=cfg.num_perm, lsh_threshold=cfg.lsh_threshold,
-                              jaccard_threshold=cfg.jaccard_threshold, ratio_threshold=cfg.ratio_threshold,
-                              containment_threshold=cfg.containment_threshold,
-                              numbers_must_match=cfg.numbers_must_match, short_text_chars=cfg.short_text_chars,
-                              seed=cfg.seed, survivor_order=order, keep_per_cluster=cfg.keep_per_cluster),
+        "near": NearDuplicate(key=cfg.key, include_system=cfg.include_system, survivor_order=order,
+                              keep_per_cluster=cfg.keep_per_cluster, **dataclasses.asdict(near_params(cfg))),
         "semantic": SemanticDuplicate(model=cfg.semantic_model, threshold=cfg.semantic_threshold, survivor_order=order,
                                       keep_per_cluster=cfg.keep_per_cluster),
         "contradiction": Contradiction(policy=cfg.contradictions, answer_similarity=cfg.answer_similarity,

@@ -41,9 +41,21 @@ def repeated_ngram_share(text: str, n: int, min_words: int) -> float:
     return round(1.0 - len(set(grams)) / len(grams), 5)
 
 
+class _AtMostMax(FilterRule):
+    """Keeps an example whose score is at most the rule's ``max`` field (a share of repeats)."""
+
+    max: float
+
+    def keep(self, score):
+        return score <= self.max
+
+    def threshold(self):
+        return {"max": self.max}
+
+
 @register
 @dataclass(frozen=True)
-class RepeatedLines(FilterRule):
+class RepeatedLines(_AtMostMax):
     """At most ``max`` of the answer's non-empty lines repeat an earlier line (Gopher's
     dup_line_frac, 0.30). Answers with fewer than ``min_lines`` lines are not judged (score 0).
     Score: the share of duplicated lines."""
@@ -61,19 +73,13 @@ class RepeatedLines(FilterRule):
         return pd.Series([duplicate_line_share(a, self.min_lines) for a in tx.get(df, tx.ANSWER)],
                          index=df.index, dtype="float64")
 
-    def keep(self, score):
-        return score <= self.max
-
-    def threshold(self):
-        return {"max": self.max}
-
     def reason(self, score, row):
         return f"{score:.0%} of the answer's lines repeat an earlier line (max {self.max:.0%}): a degenerate answer"
 
 
 @register
 @dataclass(frozen=True)
-class RepeatedNgrams(FilterRule):
+class RepeatedNgrams(_AtMostMax):
     """At most ``max`` of the answer's word ``n``-grams repeat an earlier one. Natural prose
     scores near 0 with n = 4; a looping answer scores 0.5 and up. Answers shorter than
     ``min_words`` words are not judged (score 0). Score: the share of repeated n-grams."""
@@ -91,12 +97,6 @@ class RepeatedNgrams(FilterRule):
     def score(self, df):
         return pd.Series(words.repeated_ngram_share(tx.answer_words(df), self.n, self.min_words),
                          index=df.index, dtype="float64")
-
-    def keep(self, score):
-        return score <= self.max
-
-    def threshold(self):
-        return {"max": self.max}
 
     def reason(self, score, row):
         return (f"{score:.0%} of the answer's word {self.n}-grams repeat an earlier one (max {self.max:.0%}): "
