@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 # One word-character table and one hash finalizer for dedup and decontamination alike.
-from tuneset.dedup.shingles import _word_table, fmix64  # noqa: E402
+from tuneset.dedup.shingles import _word_table, char_batches, fmix64  # noqa: E402
 
 U64 = np.uint64
 _P_CHAR = U64(0x100000001B3)
@@ -70,18 +70,6 @@ class Words:
         return [text[s:e] for s, e in zip(self.starts[lo:hi].tolist(), self.ends[lo:hi].tolist())]
 
 
-def _batches(texts: Sequence[str]) -> list[tuple[int, int]]:
-    bounds, start, size = [], 0, 0
-    for i, t in enumerate(texts):
-        size += len(t) + 1
-        if size >= BATCH_CHARS:
-            bounds.append((start, i + 1))
-            start, size = i + 1, 0
-    if start < len(texts) or not bounds:
-        bounds.append((start, len(texts)))
-    return bounds
-
-
 def _chunk(texts: Sequence[str], spans: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Word hashes, per-text counts, and (with ``spans``) word starts/ends of one batch."""
     norm = [normalize(t.replace("\0", " ") if "\0" in t else t) for t in texts]
@@ -122,7 +110,7 @@ def _chunk(texts: Sequence[str], spans: bool) -> tuple[np.ndarray, np.ndarray, n
 def words(texts: Sequence[str], spans: bool = False) -> Words:
     """The normalized words of each text, hashed; ``spans`` also keeps where each word is."""
     hashes, counts, lengths, starts, ends, normalized = [], [], [], [], [], []
-    for lo, hi in _batches(texts):
+    for lo, hi in char_batches(texts, BATCH_CHARS):
         h, c, s, e, norm = _chunk(texts[lo:hi], spans)
         hashes.append(h)
         counts.append(c)

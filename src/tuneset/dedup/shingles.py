@@ -152,12 +152,12 @@ def _ngrams(units: np.ndarray, unit_doc: np.ndarray, n_docs: int, n: int) -> tup
     return fmix64(out), offsets
 
 
-def _batches(texts: Sequence[str]) -> list[tuple[int, int]]:
-    """``[lo, hi)`` ranges of texts holding about ``_BATCH_CHARS`` code points each."""
+def char_batches(texts: Sequence[str], batch_chars: int) -> list[tuple[int, int]]:
+    """``[lo, hi)`` ranges of texts holding about ``batch_chars`` code points each."""
     bounds, start, size = [], 0, 0
     for i, t in enumerate(texts):
         size += len(t) + 1
-        if size >= _BATCH_CHARS:
+        if size >= batch_chars:
             bounds.append((start, i + 1))
             start, size = i + 1, 0
     if start < len(texts) or not bounds:
@@ -182,7 +182,7 @@ def word_shingles(texts: Sequence[str], n: int = 5) -> Shingles:
         raise ValueError(f"n-gram size must be at least 1, got {n}")
     table = _word_table()
     parts = []
-    batches = _batches(texts)
+    batches = char_batches(texts, _BATCH_CHARS)
     longest = max(sum(len(t) + 1 for t in texts[lo:hi]) for lo, hi in batches)
     powers = _powers(_P_CHAR, longest), _powers(_P_CHAR_INV, longest)
     for lo, hi in batches:
@@ -199,7 +199,7 @@ def char_shingles(texts: Sequence[str], n: int = 5) -> Shingles:
     if n < 1:
         raise ValueError(f"n-gram size must be at least 1, got {n}")
     parts = []
-    for lo, hi in _batches(texts):
+    for lo, hi in char_batches(texts, _BATCH_CHARS):
         chunk = [" ".join(t.lower().replace("\0", " ").split()) for t in texts[lo:hi]]
         cps, starts = _codepoints(chunk)
         lengths = np.diff(starts) - 1  # the NUL after each text is not a character of it
