@@ -1,27 +1,23 @@
-"""Stage leak_scan: the gate after export. Fails the run when a final JSONL file still holds PII or a secret.
+"""Stage leak_scan: the gate after export. Fails the run when an exported line still holds PII or a secret.
 
-Checks every string of every line of data/final/**/*.jsonl against scrub's vault (keyed hashes of
-the original values it replaced and of the surrogates it inserted) and re-runs scrub's structured
-and secret detectors: an original value, or a detected value that is neither a surrogate nor
-allow-listed (pii.allow_list), is a finding. reports/leak_scan.json lists findings by file, line,
-check, type and keyed hash, never the value.
+Maps each line of data/final/<kind>/<split>.jsonl to its example through the manifest and checks the
+promises scrub made (tuneset.scrub.leakscan): no value scrub replaced in a group is left in that
+group's lines, and every structured identifier or secret is a surrogate scrub inserted or allowed
+(pii.allow_list, or a keyed hash in conf/pii/allow.yaml written by `tuneset pii review`).
+reports/leak_scan.json and the LEAK lines name the finding id, file, line, check and type, never the
+value; `tuneset pii review` shows each finding in context on the user's terminal.
 """
 
 import argparse
 import sys
-from pathlib import Path
 
 from tuneset import config, frames, stagekit
-from tuneset.scrub import leak_scan, salt
+from tuneset.scrub import allow, salt
+from tuneset.scrub.leakscan import LeakScanError, scan_final
 
 STAGE = "leak_scan"
-
-
-def _lines(root: Path):
-    for path in sorted(root.rglob("*.jsonl")):
-        with open(path, encoding="utf-8") as f:
-            for i, line in enumerate(f, 1):
-                yield path.as_posix(), i, line
+MAX_PRINTED = 200
+REVIEW = "run `tuneset pii review` to see each one in context and allow it or drop its example"
 
 
 def main() -> int:
@@ -29,6 +25,7 @@ def main() -> int:
     ap.add_argument("--params", default="params.yaml")
     ap.add_argument("--final", default="data/final")
     ap.add_argument("--vault", default="data/scrub/pii_vault.parquet")
+    ap.add_argument("--allow-file", default=allow.PATH)
     ap.add_argument("--salt-fingerprint", default="data/salt.fingerprint")
     ap.add_argument("--report", default="reports/leak_scan.json")
     args = ap.parse_args()
@@ -37,21 +34,30 @@ def main() -> int:
     try:
         key = salt.checked_salt(args.salt_fingerprint, "{var} is not the key scrub used ({path}); the vault cannot "
                                 "be checked", must_exist=True)
-    except salt.SaltError as exc:
+        allowed = allow.load(args.allow_file, key)
+    except (salt.SaltError, allow.AllowFileError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
     with stagekit.timed(STAGE) as timing:
-        result = leak_scan(_lines(Path(args.final)), frames.read_parquet(args.vault), key, cfg)
+        try:
+            result = scan_final(args.final, frames.read_parquet(args.vault), key, cfg, allow=allowed)
+        except LeakScanError as exc:
+            stagekit.log(STAGE, f"ERROR: {exc}")
+            return 1
         timing["rows"] = sum(result.report["files"].values())
+        result.report["allow_file"] = args.allow_file
         stagekit.write_json(args.report, result.report)
+        for name in result.report["unmapped_files"]:
+            stagekit.log(STAGE, f"{name}: not in the manifest, scanned for identifiers and secrets only")
         if not result.passed:
-            for f in result.report["listed"]:
-                stagekit.log(STAGE, f"LEAK {f['file']}:{f['line']} {f['check']} {f['type']} (keyed hash {f['value_hash']})")
-            stagekit.log(STAGE, f"ERROR: {len(result.findings)} finding(s) {result.report['by_check']}; fix scrub's "
-                                f"detection, or allow-list a known false positive in conf/pii (pii.allow_list)")
+            for f in result.findings[:MAX_PRINTED]:  # never the value: the review shows it, on the terminal only
+                stagekit.log(STAGE, f"LEAK {f.id} {f.file}:{f.line} {f.check} {f.type}")
+            if len(result.findings) > MAX_PRINTED:
+                stagekit.log(STAGE, f"... and {len(result.findings) - MAX_PRINTED} more (`tuneset pii review --list`)")
+            stagekit.log(STAGE, f"ERROR: {len(result.findings)} finding(s) {result.report['by_check']}: {REVIEW}")
             return 1
         stagekit.log(STAGE, f"no leak in {len(result.report['files'])} files "
-                            f"({result.report['strings_scanned']} strings scanned)")
+                            f"({result.report['strings_scanned']} strings scanned, {len(allowed)} allowed value(s))")
     return 0
 
 

@@ -32,7 +32,9 @@ def main() -> int:
     ap.add_argument("--batch-rows", type=int, default=50_000, help="rows per batch (memory holds one batch)")
     args = ap.parse_args()
     stagekit.quiet_environment()
-    cfg = config.load_section("pii", config.read_params(args.params))
+    params = config.read_params(args.params)
+    cfg = config.load_section("pii", params)
+    sources = config.load_sources(params)  # their PII profiles (sources.<name>.pii)
     try:
         key = salt.checked_salt(args.salt_fingerprint, "{var} differs from the key recorded in {path}; run the "
                                 "whole pipeline (dvc repro) so salt_fingerprint records the key in use")
@@ -43,11 +45,14 @@ def main() -> int:
         total = pq.read_metadata(args.input).num_rows
         timing["rows"] = total
         workers = timing["workers"] = parallel.workers(rows=total)  # TUNESET_WORKERS; detection runs in them
-        run = ScrubRun(cfg, key, workers=workers)
-        # Two passes over the input, one batch in memory at a time: detect everything (a surrogate must
-        # never reproduce an original found anywhere), then replace batch by batch.
+        run = ScrubRun(cfg, key, sources=sources, workers=workers)
+        # Three passes over the input, one batch in memory at a time: detect everything (a surrogate must
+        # never reproduce an original found anywhere), plan (a name is public knowledge only on evidence
+        # from the whole dataset; a value replaced in a group is replaced in all of it), then replace.
         with stagekit.progress(f"{STAGE} (detect)", total) as bar:
             run.detect(frames.iter_frames(args.input, args.batch_rows), bar)
+        with stagekit.progress(f"{STAGE} (plan)", total) as bar:
+            run.plan(frames.iter_frames(args.input, args.batch_rows), bar)
         out = Path(args.out)
         columns = [c for c in frames.parquet_columns(args.input) if c != PII_EDITS] + [PII_EDITS]
         types = {**col.RECORD_TYPES, PII_EDITS: pa.string()}
@@ -69,6 +74,8 @@ def main() -> int:
         stagekit.log(STAGE, ner["message"] if ner["enabled"] else f"WARNING: {ner['message']}")
         if report["salt"]["demo"]:
             stagekit.log(STAGE, f"WARNING: {report['salt']['note']}")
+        for warning in report["warnings"]:
+            stagekit.log(STAGE, f"WARNING: {warning}")
         stagekit.log(STAGE, f"{report['rows_in']} in, {report['rows_out']} kept, "
                             f"dropped {report['dropped_by_rule']}; replaced {report['pii_by_type']}")
         stagekit.gate(STAGE, out / "examples.parquet", args.suite, "reports/gates/scrubbed.json")

@@ -36,7 +36,7 @@ def test_good_rows_pass_and_example_id_follows_content(record_factory):
 
 
 @pytest.mark.parametrize("mutate, rule", [
-    (lambda r: r[col.MESSAGES].append(message("user", "and?")), "final_assistant_turn"),
+    (lambda r: r[col.MESSAGES].__setitem__(slice(None), [message("user", "and?")]), "final_assistant_turn"),
     (lambda r: r[col.MESSAGES][-1].update(content="   "), "final_assistant_turn"),
     (lambda r: r[col.MESSAGES][0].update(role="narrator"), "known_roles"),
     (lambda r: r[col.MESSAGES].pop(0), "has_user_turn"),
@@ -52,6 +52,14 @@ def test_each_structural_failure_is_a_named_drop(record_factory, mutate, rule):
     assert result.dropped[col.RULE].tolist() == [rule]
     assert result.report["dropped_by_rule"] == {rule: 1}
     assert "data/raw/t.jsonl 2" in result.dropped[col.REASON].iat[0]
+
+
+def test_a_thread_ending_on_a_user_turn_is_trimmed_not_dropped(record_factory):
+    rec = record_factory(locator="1")
+    rec[col.MESSAGES].append(message("user", "and?"))
+    result = run([rec])
+    assert result.dropped.empty and [m["role"] for m in result.examples.iloc[0][col.MESSAGES]] == ["user", "assistant"]
+    assert result.report["trimmed"] == {"final_assistant_turn": 1}
 
 
 def test_preference_checks(record_factory):

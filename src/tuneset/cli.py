@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     from tuneset.audit.cli import add_commands as add_audit_commands  # explain, diff, models, forget
 
     add_audit_commands(sub)
+
+    from tuneset.scrub.review import add_commands as add_pii_commands  # pii review
+
+    add_pii_commands(sub)
     return ap
 
 

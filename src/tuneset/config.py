@@ -49,6 +49,8 @@ class SourceConfig:
     system: str = _f("", "system prompt added to examples of this source that have none")
     delimiter: str = _f("", "CSV/TSV delimiter; empty: sniffed")
     encoding: str = _f("", "text encoding; empty: UTF-8, falling back to a detected encoding for CSV/TSV")
+    pii: str = _f("", "PII profile of this source, a key of pii.profiles (e.g. full, public); empty: the default "
+                  "for its origin (pii.origin_profiles)")
 
 
 @dataclass
@@ -159,11 +161,22 @@ PII_CONSISTENCY = ("group", "dataset")
 
 
 @dataclass
+class PiiProfileConfig:
+    """What scrub looks for in one kind of source (``pii.profiles``; a source picks one with ``pii:``)."""
+
+    entities: list[str] = _f([], "entity types scrubbed in this source's examples; empty: every type pii.entities allows")
+    ner: bool = _f(True, "use spaCy NER's PERSON/LOCATION guesses (off: names only from context cues and name lists)")
+    public_knowledge: bool = _f(True, "keep names of public people, places and works in examples with no private-"
+                                "context cue (knowledge and instruction text); off: every detected name is replaced")
+
+
+@dataclass
 class PiiConfig:
     """PII and secrets: what scrub detects, how it replaces it, and which examples it drops."""
 
     mode: str = _f("surrogate", "surrogate (realistic, consistent, salted replacements) or redact (typed placeholders <EMAIL_1>)")
-    consistency: str = _f("group", "surrogate scope: group (same value, same surrogate within a group_id) or dataset")
+    consistency: str = _f("dataset", "surrogate scope: dataset (same value, same surrogate everywhere, so copies stay "
+                          "copies for dedup and the split) or group (within a group_id only)")
     entities: list[str] = _f([], "entity types to detect; empty: every supported type (`tuneset.scrub.ENTITY_TYPES`)")
     threshold: float = _f(0.5, "minimum detection confidence, 0..1")
     ner: bool = _f(True, "detect PERSON/LOCATION with the spaCy NER model (slower); off: context rules only")
@@ -175,6 +188,12 @@ class PiiConfig:
                                "drop examples holding any entity of these types (default: the secret types)")
     locale: str = _f("en_US", "Faker locale of the surrogates")
     phone_regions: list[str] = _f(["US", "GB", "DE", "FR", "CA", "AU", "IN"], "regions tried when validating national phone numbers")
+    profiles: dict[str, PiiProfileConfig] = _f({}, "named PII profiles (full, public, ...); see conf/pii/default.yaml")
+    origin_profiles: dict[str, str] = _f({}, "origin -> profile name for sources that name none (production, expert, "
+                                         "synthetic, public, unknown)")
+    public_min_groups: int = _f(8, "a name detected without private-context cue in at least this many unrelated groups "
+                                "is public knowledge (profiles with public_knowledge); 0: recurrence is no evidence")
+    edit_rate_warning: float = _f(0.2, "warn when scrub edits more than this share of a source's examples")
 
 
 @dataclass
@@ -365,12 +384,25 @@ def _validate(name: str, cfg: Any) -> None:
             raise ConfigError(f"pii.threshold: must be between 0 and 1, got {cfg.threshold}")
         if cfg.ner_batch_size <= 0:
             raise ConfigError(f"pii.ner_batch_size: must be positive, got {cfg.ner_batch_size}")
+        for origin, profile in cfg.origin_profiles.items():
+            if origin not in ("production", "expert", "synthetic", "public", "unknown"):
+                raise ConfigError(f"pii.origin_profiles: {origin!r} is not an origin (production, expert, synthetic, "
+                                  f"public, unknown)")
+            if profile not in cfg.profiles:
+                raise ConfigError(f"pii.origin_profiles.{origin}: profile {profile!r} is not in pii.profiles "
+                                  f"({', '.join(sorted(cfg.profiles)) or 'none defined'})")
+        if cfg.public_min_groups < 0 or not 0.0 <= cfg.edit_rate_warning <= 1.0:
+            raise ConfigError("pii.public_min_groups must not be negative and pii.edit_rate_warning must be in [0, 1]")
         from tuneset.scrub.types import ENTITY_TYPES  # the scrub package owns the type names
 
         for key in ("entities", "drop_types"):
             unknown = sorted(set(getattr(cfg, key)) - set(ENTITY_TYPES))
             if unknown:
                 raise ConfigError(f"pii.{key}: unknown type(s) {unknown}; known: {', '.join(ENTITY_TYPES)}")
+        for name, prof in cfg.profiles.items():
+            unknown = sorted(set(prof.entities) - set(ENTITY_TYPES))
+            if unknown:
+                raise ConfigError(f"pii.profiles.{name}.entities: unknown type(s) {unknown}; known: {', '.join(ENTITY_TYPES)}")
     if isinstance(cfg, TargetConfig) and cfg.context_tokens <= 0:
         raise ConfigError(f"target.context_tokens: must be positive, got {cfg.context_tokens}")
     if isinstance(cfg, TargetConfig):

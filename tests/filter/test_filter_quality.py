@@ -132,7 +132,7 @@ def test_language_labels_und_for_short_texts_and_codes_otherwise(record_factory)
 
 
 @pytest.mark.parametrize("spec, message", [
-    ({"rule": "min_answer_tokens", "version": 2}, "config pins version 2, the installed rule is version 1"),
+    ({"rule": "min_answer_tokens", "version": 1}, "config pins version 1, the installed rule is version 2"),
     ({"rule": "min_answer_tokens", "min": "five"}, "parameter min must be int"),
     ({"rule": "repeated_ngrams", "max": 1.5}, "max in [0, 1]"),
     ({"rule": "refusal", "action": "shout"}, "action must be label or drop"),
@@ -151,7 +151,7 @@ def test_bad_rule_config_is_an_error_naming_the_rule(spec, message):
 
 
 def test_a_matching_version_is_accepted():
-    (rule,) = build_rules([{"rule": "min_answer_tokens", "version": 1, "min": 5}], CONTEXT)
+    (rule,) = build_rules([{"rule": "min_answer_tokens", "version": 2, "min": 5}], CONTEXT)
     assert rule.min == 5 and "version" not in rule.params()
 
 

@@ -12,6 +12,7 @@ import yaml
 from tuneset import frames
 from tuneset import schema as col
 from tuneset.cli import main as cli_main
+from tuneset.rules import REGISTRY
 
 from stage_helpers import run_stage
 
@@ -58,7 +59,7 @@ def test_rules_command_prints_the_catalogue(capsys):
     out = capsys.readouterr().out
     for name in ("min_answer_tokens", "repeated_ngrams", "refusal", "language", "metadata", "license",
                  "template_leftovers", "restates_question", "balance_cap", "context_limit"):
-        assert f"\n{name}  (version 1)\n" in "\n" + out
+        assert f"\n{name}  (version {REGISTRY[name].version})\n" in "\n" + out
     assert "fewest answer tokens kept" in out  # a parameter's help
     assert cli_main(["rules", "--stage", "filter", "--format", "json"]) == 0
     entries = json.loads(capsys.readouterr().out)

@@ -50,8 +50,11 @@ BROKEN = [
     ("bad-inst", json.dumps(mutate(chat("bad-inst"), lambda r: r["messages"][0].update(
         content="[INST] ignore the rules (bad-inst)"))), "stray_special_tokens"),
     ("bad-eot", json.dumps(chat("bad-eot", answer="Sure<|eot_id|><|start_header_id|>user")), "stray_special_tokens"),
-    ("bad-last-user", json.dumps(mutate(chat("bad-last-user"), lambda r: r["messages"].append(
-        {"role": "user", "content": "and?"}))), "final_assistant_turn"),
+    # A thread ending on a user turn is trimmed to its last assistant turn (tests/normalize/test_trim.py);
+    # one with no assistant turn at all is still dropped.
+    ("bad-no-answer", json.dumps({"messages": [{"role": "system", "content": "S"},
+                                               {"role": "user", "content": "Anyone there? (bad-no-answer)"}]}),
+     "final_assistant_turn"),
     ("bad-no-user", json.dumps({"messages": [{"role": "system", "content": "S (bad-no-user)"},
                                              {"role": "assistant", "content": "A"}]}), "has_user_turn"),
     ("bad-empty-user", json.dumps(mutate(chat("bad-empty-user"), lambda r: r["messages"].insert(

@@ -13,22 +13,44 @@ from tuneset.filter.leftovers import DEFAULT_PATTERNS
 from tuneset.filter.prefilter import PatternCounter, Prefilter, literals
 from tuneset.filter.refusal import DEFAULT_PHRASES
 from tuneset.filter.repetition import duplicate_line_share, repeated_ngram_share
-from tuneset.filter.restatement import STOPWORDS, restatement_score
+from tuneset.filter.restatement import STOPWORDS, batch_scores, content_words, restatement_score
 
 VOCAB = ("a b the you refund order Password, reset! my can't don't I'm ÉCOLE école -- ... «x» "
          "as an AI language model I cannot help with that {{name}} TODO lorem ipsum [Your Name]").split()
 
 
-def _texts(seed: int, n: int, hi: int) -> list[str]:
+# Restatement: verdicts, negations (straight and curly apostrophes) and numbers beside the words.
+ECHO_VOCAB = "a the you refund order Password, reset! my 64 Yes, No, not never can't isn’t «École» école".split()
+
+
+def _texts(seed: int, n: int, hi: int, vocab: tuple[str, ...] | list[str] = VOCAB) -> list[str]:
     rng = random.Random(seed)
-    return [" ".join(rng.choice(VOCAB) for _ in range(rng.randint(0, hi))) for _ in range(n)] + \
+    return [" ".join(rng.choice(vocab) for _ in range(rng.randint(0, hi))) for _ in range(n)] + \
         ["", "x", "  lead", "!!", "a\tb\nc", "I can help. " * 10]
+
+
+def _jaccard(a: str, q: str, min_words: int) -> float:
+    wa, wq = content_words(a), content_words(q)
+    if len(wa) < min_words or not wq:
+        return np.nan
+    return round(len(wa & wq) / len(wa | wq), 5)
 
 
 def test_batch_jaccard_equals_the_definition():
     a, q = _texts(1, 800, 40), _texts(2, 800, 12)
-    expected = [restatement_score(x, y, 2) for x, y in zip(q, a)]
+    expected = [_jaccard(x, y, 2) for x, y in zip(a, q)]
     assert np.allclose(words.jaccard(a, q, STOPWORDS, 2), expected, equal_nan=True)
+
+
+def test_batch_restatement_scores_equal_the_definition():
+    # Short answers over a small vocabulary: many add nothing to their question, many do.
+    a, q = _texts(5, 1500, 6, ECHO_VOCAB), _texts(6, 1500, 8, ECHO_VOCAB)
+    pairs = list(zip(q, a)) + [(x, x) for x in q[:300]] + [(x, x + " " + x) for x in q[300:400]]
+    expected = [restatement_score(x, y, 2) for x, y in pairs]
+    got = batch_scores(words.Encoded([y for _, y in pairs], [x for x, _ in pairs]), 2)
+    assert np.allclose(got, expected, equal_nan=True)
+    judged = ~np.isnan(np.array(expected))
+    assert 50 < judged.sum() < len(pairs) - 50  # both kinds are exercised
 
 
 @pytest.mark.parametrize("n", [1, 3, 4])
@@ -44,6 +66,7 @@ def test_words_definition():
 
 
 def test_empty_batches():
+    assert batch_scores(words.Encoded([], []), 2).size == 0
     assert words.jaccard([], [], STOPWORDS, 2).size == 0 and words.repeated_ngram_share([], 4, 5).size == 0
 
 

@@ -125,9 +125,11 @@ def test_prompt_completion_and_question_answer(ingest):
                                 {"prompt": [msg("system", "s"), msg("user", "u")], "completion": "c"}))
     assert [roles(x["messages"]) for x in r.records] == [["user", "assistant"], ["system", "user", "assistant"]]
     qa = jsonl({"question": "q", "answer": "a"})
-    assert rules_of(ingest("b.jsonl", qa)) == {"unrecognized_shape": 1}  # not guessed under auto
+    [auto] = ingest("b.jsonl", qa).records  # GSM8K's shape, dropped in undeclared, is read as it is
+    assert [x["content"] for x in auto["messages"]] == ["q", "a"]
     [out] = ingest("c.jsonl", qa, format="prompt_completion").records
     assert [x["content"] for x in out["messages"]] == ["q", "a"]
+    assert rules_of(ingest("d.jsonl", jsonl({"question": "q", "answer": 3}))) == {"unrecognized_shape": 1}
 
 
 def test_unrecognized_shape_names_keys_not_values(ingest):

@@ -34,7 +34,9 @@ def dataset(make_record) -> list[dict]:
                                       message("assistant", f"More {i}.")]
         rec[col.SOURCE] = "chat" if i % 3 else "tickets"
         rows.append(rec)
-    rows[3][col.MESSAGES].append(message("user", "and?"))      # final_assistant_turn, locator 27
+    rows[3][col.MESSAGES][-1] = message("assistant", "   ")   # final_assistant_turn, locator 27: trimmed,
+    rows[3][col.MESSAGES].append(message("user", "and?"))      # then dropped (empty answer): a drop only
+    rows[6][col.MESSAGES].append(message("user", "Thanks!"))   # trimmed to its last assistant turn, kept
     rows[17][col.MESSAGES].pop(-1)                              # final_assistant_turn, locator 13
     rows[20][col.MESSAGES].insert(0, message("assistant", "Hi"))  # role_order, locator 10
 
@@ -68,6 +70,7 @@ def run_in_batches(df: pd.DataFrame, size: int):
 def test_whole_table_report_has_what_the_batches_must_reproduce(records):
     report = normalize(frames.records_frame(records), CFG).report
     assert report["dropped_by_rule"] == {"final_assistant_turn": 2, "role_order": 1}
+    assert report["trimmed"] == {"final_assistant_turn": 1}
     assert report["preference"]["pairs"] == 6 and report["preference"]["swapped_duplicates"] == 2
     oid = {r[col.LOCATOR]: r[col.ORIGIN_ID] for r in records}
     assert report["preference"]["examples"] == sorted([sorted([oid["p1"], oid["p2"]]), sorted([oid["p4"], oid["p5"]])])

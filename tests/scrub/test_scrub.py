@@ -42,7 +42,7 @@ def test_consistency_within_a_group_not_across(frame):
     same = frame((f"I am {EMAIL}", "ok"), (f"Again, {EMAIL}", "ok"), group="t1")
     other = frame((f"I am {EMAIL}", "ok"), group="t2")
     df = records_frame(same.to_dict("records") + [{**other.to_dict("records")[0], col.ORIGIN_ID: "x" * 64}])
-    texts = [r[col.MESSAGES][0]["content"] for r in run(df).examples.to_dict("records")]
+    texts = [r[col.MESSAGES][0]["content"] for r in run(df, consistency="group").examples.to_dict("records")]
     surrogate = texts[0].removeprefix("I am ")
     assert texts[1] == f"Again, {surrogate}" and texts[2] != texts[0]
     dataset_wide = [r[col.MESSAGES][0]["content"] for r in run(df, consistency="dataset").examples.to_dict("records")]
@@ -93,7 +93,7 @@ def test_vault_holds_keyed_hashes_only(frame):
     df = frame((f"I am Marisol Quenneville. Mail {EMAIL}, card 4111 1111 1111 1111.", "ok"))
     r = run(df)
     vault = r.vault
-    assert list(vault.columns) == ["kind", "form", "type", "n_tokens", "hash"]
+    assert list(vault.columns) == ["kind", "form", "type", "n_tokens", "hash", "group_id"]
     assert set(vault["kind"]) == {"original", "surrogate"}
     assert vault["hash"].str.fullmatch(r"[0-9a-f]{32}").all()
     assert not vault.astype(str).apply(lambda c: c.str.contains("marisol|4111|example", case=False)).any().any()
@@ -141,6 +141,7 @@ def test_two_passes_over_batches_give_the_whole_table_result(frame, monkeypatch)
     batches = [df.iloc[i:i + 3].reset_index(drop=True) for i in range(0, len(df), 3)]
     run = core.ScrubRun(c, SALT, detector=Detector(c))
     run.detect(iter(batches))
+    run.plan(iter(batches))
     parts = [run.replace(b) for b in batches]
     kept = pd.concat([k for k, _ in parts], ignore_index=True)
     dropped = pd.concat([d for _, d in parts if len(d)], ignore_index=True)

@@ -51,6 +51,6 @@ def test_surrogates_are_valid_for_their_type():
 
 
 def test_a_surrogate_never_reproduces_an_original():
-    forbidden = Surrogates(Keyed("k")).get("PERSON", "Ada Lovelace", "g")
+    forbidden = Surrogates(Keyed("k")).get("PERSON", "Ada Lovelace", "g").split()[0]  # drawn word by word
     s = Surrogates(Keyed("k"), avoid=lambda t, c: c == forbidden)
-    assert s.get("PERSON", "Ada Lovelace", "g") != forbidden
+    assert s.get("PERSON", "Ada Lovelace", "g").split()[0] != forbidden

@@ -8,12 +8,15 @@ not move when the template changes; ``n_tokens`` (the rendered example) is the c
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from tuneset import schema as col
+from tuneset import tokens as tok
 from tuneset.filter import text as tx
 from tuneset.filter.engine import FilterRule, param
 from tuneset.rules import register
@@ -58,14 +61,52 @@ class _TokenBound(FilterRule):
         return f"{self.what} has {score:,} tokens {fails} {self.limit:,} ({self.tokenizer})"
 
 
+def tool_call_texts(df: pd.DataFrame) -> list[str]:
+    """Per row, the tool calls of an SFT example's final assistant turn as text (each call's function
+    name and arguments, one a line); "" when it makes none. A call is trained like an answer."""
+    out = []
+    kinds = df[col.KIND].tolist() if col.KIND in df.columns else [None] * len(df)
+    messages = df[col.MESSAGES].tolist() if col.MESSAGES in df.columns else [None] * len(df)
+    for kind, msgs in zip(kinds, messages):
+        calls = msgs[-1].get("tool_calls") if kind == "sft" and msgs is not None and len(msgs) else None
+        if not calls:
+            out.append("")
+            continue
+        try:
+            parsed = json.loads(calls) if isinstance(calls, str) else calls
+        except ValueError:
+            out.append(str(calls))
+            continue
+        lines = []
+        for c in parsed if isinstance(parsed, list) else [parsed]:
+            f = c.get("function") if isinstance(c, dict) else None
+            f = f if isinstance(f, dict) else {}
+            args = f.get("arguments")
+            lines.append(f"{f.get('name') or ''} {args if isinstance(args, str) else json.dumps(args)}".strip())
+        out.append("\n".join(lines))
+    return out
+
+
 @register
 @dataclass(frozen=True)
 class MinAnswerTokens(_TokenBound):
     """The answer has at least ``min`` tokens. Catches empty-looking and one-word answers ("Ok.",
-    "Done") that teach the model to be curt. Score: the answer's token count."""
+    "Done") that teach the model to be curt. An answer that makes tool calls (the OpenAI
+    function-calling format, often with no text at all) counts the tokens of its calls too: each
+    call's function name and arguments. Score: the answer's token count."""
 
     name: ClassVar[str] = "min_answer_tokens"
+    version: ClassVar[int] = 2  # 2: a final tool call's name and arguments count as answer tokens
     min: int = param(1, "fewest answer tokens kept")
+
+    def score(self, df):
+        counts = np.asarray(tx.get(df, self.needs[0], self.tokenizer), dtype="int64")
+        calls = tool_call_texts(df)
+        at = [i for i, t in enumerate(calls) if t]
+        if at:
+            counts = counts.copy()
+            counts[at] += np.asarray(tok.TokenCounter(self.tokenizer).count_many([calls[i] for i in at]), dtype="int64")
+        return pd.Series(counts, index=df.index, dtype="int64")
 
 
 @register

@@ -80,6 +80,44 @@ class Encoded:
             rows, codes = rows[keep], codes[keep]
         return unique(rows * self.vocab + codes)
 
+    def word_mask(self, vocabulary: Iterable[str], suffixes: Sequence[str] = ()) -> np.ndarray:
+        """True for the codes whose word is in ``vocabulary`` or ends with one of ``suffixes``."""
+        mask = np.zeros(self.vocab, dtype=bool)
+        if not len(self.dictionary):
+            return mask
+        hit = pc.is_in(self.dictionary, value_set=pa.array(sorted(set(vocabulary)), type=pa.large_string()))
+        for suffix in suffixes:
+            hit = pc.or_(hit, pc.ends_with(self.dictionary, suffix))
+        mask[: len(self.dictionary)] = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+        return mask
+
+    def masked_keys(self, i: int, mask: np.ndarray) -> np.ndarray:
+        """Sorted unique ``row * V + code`` of column ``i``, only the codes ``mask`` is True for."""
+        rows, codes = self.rows[i], self.codes[i]
+        keep = mask[codes] if len(codes) else np.zeros(0, dtype=bool)
+        return unique(rows[keep] * self.vocab + codes[keep])
+
+    def excess(self, i: int, j: int, stopwords: Iterable[str] = ()) -> np.ndarray:
+        """Per row, how many word occurrences of column ``i`` (stopwords left out) column ``j``
+        does not account for: a word ``i`` uses 3 times and ``j`` once counts 2, a new word 1 a use."""
+        stop = self.stop_mask(stopwords)
+
+        def counted(k: int) -> tuple[np.ndarray, np.ndarray]:
+            rows, codes = self.rows[k], self.codes[k]
+            if stop.any() and len(codes):
+                keep = ~stop[codes]
+                rows, codes = rows[keep], codes[keep]
+            return np.unique(rows * self.vocab + codes, return_counts=True)
+
+        (ka, ca), (kb, cb) = counted(i), counted(j)
+        at = np.searchsorted(kb, ka)
+        found = at < len(kb)
+        found[found] = kb[at[found]] == ka[found]
+        theirs = np.zeros(len(ka), dtype=np.int64)
+        theirs[found] = cb[at[found]]
+        extra = np.maximum(ca - theirs, 0)
+        return np.bincount(ka // self.vocab, weights=extra, minlength=self.n)[: self.n].astype(np.int64)
+
     def per_row(self, keys: np.ndarray) -> np.ndarray:
         return np.bincount(keys // self.vocab, minlength=self.n)[: self.n]
 

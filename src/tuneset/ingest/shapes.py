@@ -45,6 +45,8 @@ def detect(rec: dict[str, Any]) -> str | None:
         return "alpaca"
     if "prompt" in rec and "completion" in rec:
         return "prompt_completion"
+    if isinstance(rec.get("question"), str) and isinstance(rec.get("answer"), str):
+        return "prompt_completion"  # question/answer pairs (GSM8K and many QA exports)
     return None
 
 
@@ -104,6 +106,8 @@ def parse_alpaca(rec: dict[str, Any]) -> list[Piece]:
 
 
 def parse_prompt_completion(rec: dict[str, Any]) -> list[Piece]:
+    if "prompt" not in rec and "completion" not in rec and "question" in rec and "answer" in rec:
+        rec = {**rec, "prompt": rec["question"], "completion": rec["answer"]}
     if "prompt" not in rec:
         raise bad("prompt", "is missing")
     if "completion" not in rec:
@@ -202,7 +206,7 @@ CONSUMED: dict[str, frozenset[str]] = {
     "openai": frozenset({"messages", "tools", "functions"}),
     "sharegpt": frozenset({"conversations", "system", "tools"}),
     "alpaca": frozenset({"instruction", "input", "output", "system", "history"}),
-    "prompt_completion": frozenset({"prompt", "completion"}),
+    "prompt_completion": frozenset({"prompt", "completion", "question", "answer"}),
     "preference": preference.CONSUMED,
     "openai_dpo": preference.CONSUMED_DPO,
     "oasst": frozenset({"prompt", "message_tree_id", *_OASST_MESSAGE}),

@@ -78,6 +78,7 @@ class NormalizeStats:
     rows_out: int = 0
     content_changed: int = 0
     dropped_by_rule: Counter[str] = field(default_factory=Counter)
+    trimmed: Counter[str] = field(default_factory=Counter)  # kept examples a rule trimmed, by rule
     consistency: ConsistencyStats = field(default_factory=ConsistencyStats)
     preference: SwappedPairs = field(default_factory=SwappedPairs)
 
@@ -87,17 +88,20 @@ class NormalizeStats:
         self.rows_out += other.rows_out
         self.content_changed += other.content_changed
         self.dropped_by_rule.update(other.dropped_by_rule)
+        self.trimmed.update(other.trimmed)
         self.consistency.merge(other.consistency)
         self.preference.merge(other.preference)
         return self
 
     def report(self, cfg: NormalizeConfig) -> dict[str, Any]:
-        """``reports/normalize.json``: rows, drops by rule, the rules, consistency, swapped pairs."""
+        """``reports/normalize.json``: rows, drops by rule, trims by rule (examples kept after a rule
+        cut turns off them), the rules, consistency, swapped pairs."""
         return {
             "rows_in": int(self.rows_in),
             "rows_out": int(self.rows_out),
             "content_changed": int(self.content_changed),
             "dropped_by_rule": {str(k): int(self.dropped_by_rule[k]) for k in sorted(self.dropped_by_rule)},
+            "trimmed": {str(k): int(self.trimmed[k]) for k in sorted(self.trimmed)},
             "rules": [r.describe() for r in structure_rules(cfg)],
             "consistency": self.consistency.report(system_policy=cfg.system_prompt),
             "preference": self.preference.report(),
@@ -125,8 +129,10 @@ def normalize(df: pd.DataFrame, cfg: NormalizeConfig, progress: Callable[[int], 
     """Repair text, canonicalize roles, and drop structurally invalid examples.
 
     ``example_id`` is recomputed for every example whose content normalize changed; an unchanged
-    example keeps the id ingest computed from the same canonical content. Rules are tried in order
-    and skip records that one pass over the record (:func:`facts`) proves they pass.
+    example keeps the id ingest computed from the same canonical content. An SFT example whose
+    turns go on after its last assistant turn is trimmed to it first (:meth:`FinalAssistantTurn.trim`),
+    kept and counted in ``trimmed``. Rules are tried in order and skip records that one pass over
+    the record (:func:`facts`) proves they pass.
     """
     check_config(cfg)
     rules = structure_rules(cfg)
@@ -142,9 +148,14 @@ def normalize(df: pd.DataFrame, cfg: NormalizeConfig, progress: Callable[[int], 
     rewritten: list[bool] = []
     dropped: list[dict[str, Any]] = []
     changed = 0
+    trimmed: Counter[str] = Counter()
+    trim_rule = next((r for r in rules if isinstance(r, FinalAssistantTurn)), None)
     for i in range(n):
         messages, c1 = repair_messages(column[col.MESSAGES][i], cfg)
         messages = messages or []
+        cut = trim_rule.trim(messages) if trim_rule is not None and column[col.KIND][i] in trim_rule.kinds else None
+        if cut is not None:
+            messages, c1 = list(cut), True
         injected = apply_system_policy(messages, cfg)
         chosen, c2 = repair_messages(column[col.CHOSEN][i], cfg)
         rejected, c3 = repair_messages(column[col.REJECTED][i], cfg)
@@ -176,6 +187,8 @@ def normalize(df: pd.DataFrame, cfg: NormalizeConfig, progress: Callable[[int], 
             out[col.REJECTED].append(rejected)
             out[col.EXAMPLE_ID].append(eid)
             rewritten.append(rewrite)
+            if cut is not None:  # counted when kept: a trimmed example a later rule drops is a drop
+                trimmed[trim_rule.name] += 1  # type: ignore[union-attr]
         if progress and (i + 1) % 10000 == 0:
             progress(i + 1)
     kept = df[pd.Series(keep, index=df.index, dtype=bool)].reset_index(drop=True) if n else df.copy()
@@ -183,7 +196,7 @@ def normalize(df: pd.DataFrame, cfg: NormalizeConfig, progress: Callable[[int], 
     kept = records_frame(kept.to_dict("records"), columns=list(df.columns)) if kept.empty else kept[list(df.columns)]
     dropped_df = ledger.dropped_frame(dropped)
     stats = NormalizeStats(rows_in=n, rows_out=len(kept), content_changed=changed,
-                           dropped_by_rule=Counter(ledger.rule_counts(dropped_df)),
+                           dropped_by_rule=Counter(ledger.rule_counts(dropped_df)), trimmed=trimmed,
                            consistency=ConsistencyStats().add(kept), preference=SwappedPairs().add(kept))
     return NormalizeResult(kept, dropped_df, stats.report(cfg), stats,
                            kept_positions=np.flatnonzero(np.array(keep, dtype=bool)),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from tuneset import schema as col
 from tuneset.normalize.base import Facts, StructureRule, all_messages, has_text, located_messages
@@ -66,10 +67,26 @@ class RoleOrder(StructureRule):
 @register
 @dataclass(frozen=True)
 class FinalAssistantTurn(StructureRule):
-    """An SFT example ends with an assistant turn whose content is a non-empty string: the trained answer."""
+    """An SFT example ends with an assistant turn, the trained answer: one with non-empty text, or
+    one that makes tool calls (the OpenAI function-calling format trains the call itself; its
+    content may be empty). Turns after the last assistant turn (a thread that ends on a user turn,
+    as OpenAssistant threads often do) are trimmed off (:meth:`trim`), counted in the report's
+    ``trimmed``, not dropped; an example with no assistant turn after a user turn is still dropped."""
 
     name: ClassVar[str] = "final_assistant_turn"
+    version: ClassVar[int] = 2  # 2: trailing turns are trimmed, not dropped; a final tool call is an answer
     kinds: ClassVar[tuple[str, ...]] = ("sft",)
+
+    @staticmethod
+    def trim(messages: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]] | None:
+        """The messages up to and including the last assistant turn, when turns follow it and a user
+        turn precedes it; None when there is nothing to trim (or trimming would leave no prompt)."""
+        if not messages or messages[-1].get("role") == "assistant":
+            return None
+        last = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].get("role") == "assistant"), None)
+        if last is None or not any(m.get("role") == "user" for m in messages[:last]):
+            return None
+        return messages[: last + 1]
 
     def check(self, record):
         messages = record.get(col.MESSAGES) or ()
@@ -77,8 +94,8 @@ class FinalAssistantTurn(StructureRule):
             return "no messages"
         last = messages[-1]
         if last.get("role") != "assistant":
-            return f"last turn is {last.get('role')}, not assistant: nothing to train on"
-        if not has_text(last):
+            return f"last turn is {last.get('role')}, not assistant, and no assistant turn follows a user turn: nothing to train on"
+        if not has_text(last) and not last.get("tool_calls"):
             return "final assistant answer is empty"
         return None
 

@@ -1,53 +1,62 @@
-"""The scrub stage function: detect PII and secrets in every text of every example, then drop, redact or replace.
+"""The scrub stage function: detect PII and secrets in every text of every example, decide, then drop or replace.
 
-Texts are message contents of every role (``messages``, ``chosen``, ``rejected``), the string values
-of tool-call arguments (JSON inside the ``tool_calls`` text), and the string values of ``tools`` and
-``meta``. Each distinct text is detected once (system prompts repeat), NER in one batched pass.
+Texts are message contents and participant names of every role (``messages``, ``chosen``,
+``rejected``), the string values of tool calls (the JSON inside their ``arguments`` too), and the
+string values of ``tools`` and ``meta``. Each distinct text is detected once (system prompts repeat),
+NER in one batched pass.
+
+What is replaced is decided per example (:mod:`tuneset.scrub.policy`): the source's profile says
+which types are in scope; identifiers and secrets always count; a name or place counts unless it is
+public knowledge (notable, or seen with no private-context cue in many unrelated groups). A value
+that counts is replaced in **every** mention in the example's group (all turns, both preference
+sides, tool-call arguments; possessives, upper case, the parts of a full name, the same digits in
+another format) by one surrogate, drawn per value dataset-wide by default (``pii.consistency``), so
+two copies of a text stay copies after scrub and dedup and the split still see them.
 
 Per example:
 
 - an example holding an entity of a ``pii.drop_types`` type (by default the secrets) is dropped
   through rule ``pii_drop_types``; the dropped row names the types and counts, never a value, and
   its preview is the example's text with typed placeholders;
-- otherwise every span is replaced (``pii.mode``) and the example gets ``pii_edits`` (JSON text
+- otherwise the values are replaced (``pii.mode``) and the example gets ``pii_edits`` (JSON text
   ``{TYPE: n}``, ``{}`` when nothing changed) and a recomputed ``example_id``.
 
-The *vault* is what the leak scan needs and nothing more: keyed hashes (under the PII key) of the
-original values scrub replaced, in token form (and digits-only form for numbers), and of the
-surrogates it inserted. Two kinds of original are left out of the token check, because they are
-ordinary words as often as they are identities: single words (a first name alone) and NER-only
-guesses that no context rule or name list confirms, and every LOCATION (city and country names).
+The *vault* is what the leak scan needs and nothing more: keyed hashes (under the PII key) of every
+original mention scrub replaced, scoped to its ``group_id`` (the leak scan checks that none is left in
+that group's exports), and of the structured and secret surrogates it inserted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pandas as pd
+import regex as re
 
 from tuneset import hashing, ledger, parallel
 from tuneset import schema as col
-from tuneset.config import PiiConfig
+from tuneset.config import PiiConfig, SourceConfig
 from tuneset.frames import records_frame
 from tuneset.records import compute_example_id
 from tuneset.rules import Rule, register
+from tuneset.scrub import policy
 from tuneset.scrub import types as T
 from tuneset.scrub.detectors import Detector, Span
 from tuneset.scrub.names import name_parts
 from tuneset.scrub.redact import Replacer, new_engine
 from tuneset.scrub.salt import Keyed, fingerprint, is_demo
-from tuneset.scrub.surrogates import Surrogates, token_form
+from tuneset.scrub.surrogates import Surrogates, mention_form, token_form
 
 STAGE = "scrub"
 PII_EDITS = "pii_edits"
-VAULT_COLUMNS = ("kind", "form", "type", "n_tokens", "hash")
+VAULT_COLUMNS = ("kind", "form", "type", "n_tokens", "hash", "group_id")
 DETECT_CHUNK = 20000
+DIGIT_TYPES = (T.PHONE, T.CREDIT_CARD, T.US_SSN)
 
 TextFn = Callable[[str], str]
 
@@ -115,6 +124,8 @@ def map_texts(record: Mapping[str, Any], fn: TextFn) -> dict[str, Any]:
             m = dict(m)
             if isinstance(m.get("content"), str):
                 m["content"] = fn(m["content"])
+            if isinstance(m.get("name"), str) and m["name"]:  # exported beside the content: a person's name as often
+                m["name"] = fn(m["name"])
             if isinstance(m.get("tool_calls"), str):
                 m["tool_calls"] = _map_json_text(m["tool_calls"], fn, arguments=True)
             out.append(m)
@@ -140,31 +151,34 @@ def record_texts(record: Mapping[str, Any]) -> list[str]:
 # The vault
 
 
-def _vault_rows(keyed: Keyed, type_: str, value: str, rule: str) -> list[tuple[str, str, str, int, str]]:
+def vault_rows(keyed: Keyed, type_: str, mention: str, group: str) -> list[tuple[str, str, str, int, str, str]]:
+    """The vault rows of one replaced mention in ``group``: its word tokens (case kept) and their first
+    token, and for phone, card and SSN numbers their digits."""
     rows = []
-    form = token_form(value)
-    n = len(form.split())
-    enforce = n > 0 and type_ != T.LOCATION and not (
-        type_ == T.PERSON and (n < 2 or rule == "spacy_ner"))
-    if enforce:
-        rows.append(("original", "tokens", type_, n, keyed.hash(form)))
-        rows.append(("original", "first", type_, 1, keyed.hash(form.split()[0])))
-    if type_ in (T.PHONE, T.CREDIT_CARD, T.US_SSN):
-        digits = "".join(c for c in value if c.isdigit())
+    form = mention_form(mention)
+    if form:
+        rows.append(("original", "tokens", type_, len(form.split()), keyed.hash(form), group))
+        rows.append(("original", "first", type_, 1, keyed.hash(form.split()[0]), group))
+    if type_ in DIGIT_TYPES:
+        digits = "".join(c for c in mention if c.isdigit())
         if len(digits) >= 7:
-            rows.append(("original", "digits", type_, 1, keyed.hash(digits)))
+            rows.append(("original", "digits", type_, 1, keyed.hash(digits), group))
     return rows
 
 
 def vault_frame(rows: Sequence[tuple]) -> pd.DataFrame:
     df = pd.DataFrame(sorted(set(rows)), columns=list(VAULT_COLUMNS))
-    return df.astype({"kind": object, "form": object, "type": object, "hash": object, "n_tokens": "int64"})
+    return df.astype({"kind": object, "form": object, "type": object, "hash": object, "group_id": object,
+                      "n_tokens": "int64"})
 
 
 def _collision_guard(originals: Mapping[str, set[str]]) -> Callable[[str, str], bool]:
-    forms = {token_form(v) for vs in originals.values() for v in vs} - {""}
-    digits = {"".join(c for c in v if c.isdigit()) for t in (T.PHONE, T.CREDIT_CARD, T.US_SSN)
-              for v in originals.get(t, ())}
+    """``avoid(type, candidate)``: True when a surrogate candidate holds, as a token sequence, any value
+    detected anywhere (or any word of a detected name), or the digits of a detected number."""
+    forms = {token_form(v) for vs in originals.values() for v in vs}
+    forms |= {w for v in originals.get(T.PERSON, ()) for w in token_form(v).split() if len(w) > 1}
+    forms.discard("")
+    digits = {"".join(c for c in v if c.isdigit()) for t in DIGIT_TYPES for v in originals.get(t, ())}
     longest = max((len(f.split()) for f in forms), default=0)
 
     def avoid(type_: str, candidate: str) -> bool:
@@ -178,31 +192,58 @@ def _collision_guard(originals: Mapping[str, set[str]]) -> Callable[[str, str], 
     return avoid
 
 
-def every_mention(texts: Sequence[str], unique: Mapping[str, list[Span]],
+# --------------------------------------------------------------------------------------------
+# Mentions: a value that is replaced is replaced everywhere in the example
+
+_POSSESSIVE = ("'s", "’s")
+_DIGIT_RUN = re.compile(r"\+?\d[\d \-.()]{5,}\d")
+
+
+def trimmed(text: str, span: Span) -> Span:
+    """A name's span without its possessive ending ("Max's" -> "Max"), so every inflection shares one value."""
+    if span.type in policy.EVIDENCE_TYPES and text[span.start:span.end].endswith(_POSSESSIVE) and span.end - span.start > 3:
+        return Span(span.start, span.end - 2, span.type, span.score, span.rule)
+    return span
+
+
+def _free(spans: Sequence[Span], start: int, end: int) -> bool:
+    return all(end <= s.start or start >= s.end for s in spans)
+
+
+def every_mention(texts: Sequence[str], found: Mapping[str, list[Span]], values: Mapping[str, Span],
                   allowed: Callable[[str], bool] = lambda value: False) -> dict[str, list[Span]]:
-    """The spans of each text of one example, plus every other mention of a value detected anywhere in
-    the example ("Regards, Ann Lee" makes a later bare "Ann Lee" a name too), and of the distinctive
-    words of a full name ("Joakim Westgård ... starring Westgård"), unless ``allowed`` (the allow-list)."""
-    values: dict[str, Span] = {}
-    for t in texts:
-        for s in unique[t]:
-            values.setdefault(t[s.start:s.end], s)
-    for value, s in list(values.items()):
-        if s.type == T.PERSON:  # "Joakim Westgård ... starring Westgård": the surname alone is the person too
+    """The spans to replace in each text of one example: the ``found`` spans plus every other mention of
+    the ``values`` to replace (value -> a span of its type): the same word sequence, in upper case too,
+    the distinctive words of a full name alone ("Joakim Westgård ... starring Westgård"), unless
+    ``allowed``; and for phone, card and SSN numbers the same digits in any format."""
+    wanted: dict[str, Span] = dict(values)
+    for value, proto in list(values.items()):
+        if proto.type == T.PERSON:
             for part in name_parts(value):
                 if not allowed(part):
-                    values.setdefault(part, Span(0, 0, s.type, s.score, s.rule + "+part"))
+                    wanted.setdefault(part, Span(0, 0, proto.type, proto.score, proto.rule + "+part"))
+    variants: list[tuple[str, Span]] = []
+    for value, proto in wanted.items():
+        variants.append((value, proto))
+        if proto.type in policy.EVIDENCE_TYPES and value.upper() != value and len(value) >= 3:
+            variants.append((value.upper(), proto))
+    variants.sort(key=lambda vp: -len(vp[0]))  # "Chloe Smith" before "Chloe"
+    digits = {"".join(c for c in v if c.isdigit()): p for v, p in values.items() if p.type in DIGIT_TYPES}
     out: dict[str, list[Span]] = {}
     for t in texts:
-        spans = list(unique[t])
-        if values:
-            for value, proto in values.items():
-                if len(value) < 3 or value not in t:
-                    continue
-                for m in re.finditer(r"(?<!\w)" + re.escape(value) + r"(?!\w)", t):
-                    if all(m.end() <= s.start or m.start() >= s.end for s in spans):
-                        spans.append(Span(m.start(), m.end(), proto.type, proto.score, proto.rule + "+mention"))
-            spans.sort(key=lambda s: s.start)
+        spans = list(found.get(t, ()))
+        for value, proto in variants:
+            if len(value) < 2 or value not in t:
+                continue
+            for m in re.finditer(r"(?<!\w)" + re.escape(value) + r"(?!\w)", t):
+                if _free(spans, m.start(), m.end()):
+                    spans.append(Span(m.start(), m.end(), proto.type, proto.score, proto.rule + "+mention"))
+        if digits:
+            for m in _DIGIT_RUN.finditer(t):
+                proto = digits.get("".join(c for c in m.group() if c.isdigit()))
+                if proto is not None and _free(spans, m.start(), m.end()):
+                    spans.append(Span(m.start(), m.end(), proto.type, proto.score, proto.rule + "+mention"))
+        spans.sort(key=lambda s: s.start)
         out[t] = spans
     return out
 
@@ -218,23 +259,41 @@ class _Spans(dict):
         return []
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    type: str
+    value: str
+    rule: str
+    cue: str  # the example's private-context cue ("" when none)
+    profile: str
+
+
 class ScrubRun:
-    """Scrub over a dataset given in batches, in two passes, so memory holds one batch, the
-    digests of the distinct texts and the spans of the texts that have any (not the table).
+    """Scrub over a dataset given in batches, in three passes, so memory holds one batch, the digests
+    of the distinct texts, the spans of the texts that have any, and the candidates of the groups
+    that have any (not the table).
 
     1. :meth:`detect` every batch: each distinct text is detected once, in chunks of
        ``DETECT_CHUNK`` texts in first-appearance order (the same chunks however the rows are
        batched), in ``workers`` processes (:func:`tuneset.parallel.map_ordered`); the originals found
        anywhere are collected, since a surrogate must never reproduce one.
-    2. :meth:`replace` each batch, in order: drop or replace, example by example.
+    2. :meth:`plan` every batch: each example's candidates in its profile's scope and its
+       private-context cue, grouped by ``group_id``; names seen with no cue are counted per group
+       (the recurrence evidence of :mod:`tuneset.scrub.policy`).
+    3. :meth:`replace` each batch, in order: decide, then drop or replace, example by example.
 
-    :meth:`report` and :meth:`vault` then cover every batch.
+    :meth:`report` and :meth:`vault` then cover every batch. ``sources`` are the declared sources
+    (their ``pii`` profiles).
     """
 
-    def __init__(self, cfg: PiiConfig, salt: str, *, detector: Detector | None = None, workers: int = 1) -> None:
+    def __init__(self, cfg: PiiConfig, salt: str, *, sources: Mapping[str, SourceConfig] | None = None,
+                 detector: Detector | None = None, workers: int = 1) -> None:
         self.cfg, self.salt, self.workers = cfg, salt, workers
+        self.sources = dict(sources or {})
+        self.profiles = policy.profiles(cfg, self.sources)
         self.detector = detector or Detector(cfg)
         self.keyed = Keyed(salt)
+        self.decider = policy.Decider(cfg)
         self.rule = PiiDropTypes(types=tuple(sorted(cfg.drop_types)))
         self.drop_types = frozenset(cfg.drop_types)
         self.spans: _Spans = _Spans()
@@ -242,11 +301,17 @@ class ScrubRun:
         self._vault: list[tuple] = []
         self._surrogates: Surrogates | None = None
         self._engine: Any = None
+        self._planned = False
+        self._group_candidates: dict[str, list[_Candidate]] = defaultdict(list)
+        self._group_values: dict[str, dict[str, Span]] = {}
         self.rows_in = self.rows_out = self.with_pii = 0
         self.dropped_counts: Counter[str] = Counter()
         self.by_type: Counter[str] = Counter()
         self.by_source: dict[str, Counter[str]] = defaultdict(Counter)
+        self.source_stats: dict[str, dict[str, Any]] = {}
         self.dropped_types: Counter[str] = Counter()
+        self.cues: Counter[str] = Counter()
+        self.public: Counter[str] = Counter()
 
     # -- pass 1
 
@@ -278,42 +343,125 @@ class ScrubRun:
         for chunk, found_spans in parallel.map_ordered(self.detector.detect, chunks, self.workers):
             for t, spans in zip(chunk, found_spans):
                 if spans:
+                    spans = [trimmed(t, s) for s in spans]
                     self.spans[t] = spans
                     for s in spans:
-                        value = t[s.start:s.end]
-                        originals[s.type].add(value)
-                        self._vault.extend(_vault_rows(self.keyed, s.type, value, s.rule))
+                        originals[s.type].add(t[s.start:s.end])
+        self.decider.learn_names(originals.get(T.PERSON, ()))
         if self.cfg.mode == "surrogate":
             self._surrogates = Surrogates(self.keyed, self.cfg.locale, avoid=_collision_guard(originals))
         self._engine = new_engine()
+        policy.warm()
 
     # -- pass 2
 
+    def _profile(self, record: Mapping[str, Any]) -> policy.Profile:
+        return policy.profile_for(str(record.get(col.SOURCE)), str(record.get(col.ORIGIN)), self.cfg, self.sources,
+                                  self.profiles)
+
+    def _found(self, record: Mapping[str, Any], texts: Sequence[str],
+               profile: policy.Profile) -> tuple[dict[str, list[Span]], str]:
+        """The example's detected spans in its profile's scope, by text, and its private-context cue."""
+        found: dict[str, list[Span]] = {}
+        for t in texts:
+            spans = [s for s in self.spans[t] if profile.keeps(s.type, s.rule)]
+            if spans:
+                found[t] = spans
+        if not found:
+            return found, ""
+        return found, policy.private_cue(texts, ((s.type, s.rule) for spans in found.values() for s in spans))
+
+    def plan(self, batches: Iterable[pd.DataFrame], progress: Callable[[int], None] | None = None) -> None:
+        """Pass 2 over every batch (see the class docstring)."""
+        rows = 0
+        for df in batches:
+            for record in df.to_dict("records"):
+                texts = record_texts(record)
+                profile = self._profile(record)
+                found, cue = self._found(record, texts, profile)
+                group = str(record.get(col.GROUP_ID))
+                words = self.decider.words_in(texts)
+                if words and not found:
+                    cue = policy.private_cue(texts, ())
+                if words and not cue:
+                    self.decider.count_words(words, group)
+                if not found:
+                    continue
+                self.cues[cue or "none"] += 1
+                candidates = self._group_candidates[group]
+                for t, spans in found.items():
+                    for s in spans:
+                        candidates.append(_Candidate(s.type, t[s.start:s.end], s.rule, cue, profile.name))
+                        if s.type == T.PERSON and not cue:
+                            self.decider.count(t[s.start:s.end], group)
+            rows += len(df)
+            if progress:
+                progress(rows)
+        self._planned = True
+
+    def _values(self, group: str) -> dict[str, Span]:
+        """The values replaced throughout ``group`` (value -> a span of its type), decided once per group."""
+        values = self._group_values.get(group)
+        if values is None:
+            values = {}
+            for c in dict.fromkeys(self._group_candidates.get(group, ())):
+                if not self.decider.public_reason(c.type, c.value, c.rule, c.cue, self.profiles[c.profile]):
+                    values.setdefault(c.value, Span(0, 0, c.type, 1.0, c.rule))
+            self._group_values[group] = values
+        return values
+
+    # -- pass 3
+
+    def _stats(self, record: Mapping[str, Any], profile: policy.Profile) -> dict[str, Any]:
+        source = str(record.get(col.SOURCE))
+        stats = self.source_stats.get(source)
+        if stats is None:
+            stats = self.source_stats[source] = {"origin": str(record.get(col.ORIGIN)), "profile": profile.name,
+                                                 "examples": 0, "examples_edited": 0, "dropped": 0,
+                                                 "values_by_type": Counter(), "examples_by_type": Counter(),
+                                                 "kept_public": Counter()}
+        return stats
+
     def replace(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Pass 2 on one batch (after :meth:`detect` saw every batch): its kept examples, replaced,
-        with ``pii_edits``, and its drops."""
-        if self._engine is None:
-            raise RuntimeError("ScrubRun.replace before detect: every batch must be detected first")
+        """Pass 3 on one batch (after :meth:`detect` and :meth:`plan` saw every batch): its kept
+        examples, replaced, with ``pii_edits``, and its drops."""
+        if self._engine is None or not self._planned:
+            raise RuntimeError("ScrubRun.replace before detect and plan: every batch must be detected and planned first")
         cfg, engine = self.cfg, self._engine
         kept: list[dict[str, Any]] = []
         dropped: list[dict[str, Any]] = []
         for record in df.to_dict("records"):
+            profile = self._profile(record)
+            stats = self._stats(record, profile)
+            stats["examples"] += 1
             texts = record_texts(record)
-            spans_of = every_mention(texts, self.spans, self.detector.is_allowed)
-            found = Counter(s.type for t in texts for s in spans_of[t])
-            if found and self.drop_types & set(found):
+            found, cue = self._found(record, texts, profile)
+            group = str(record.get(col.GROUP_ID))
+            values = self._values(group) if group in self._group_candidates else {}
+            if found:
+                for t, spans in found.items():
+                    for s in spans:
+                        reason = self.decider.public_reason(s.type, t[s.start:s.end], s.rule, cue, profile)
+                        if reason:
+                            stats["kept_public"][reason] += 1
+                            self.public[reason] += 1
+                found = {t: [s for s in spans if t[s.start:s.end] in values] for t, spans in found.items()}
+            spans_of = every_mention(texts, found, values, self.detector.is_allowed) if values else {}
+            found_types = Counter(s.type for spans in spans_of.values() for s in spans)
+            if found_types and self.drop_types & set(found_types):
                 preview = Replacer(engine, "redact", None, "")
-                shown = map_texts(record, lambda t, r=preview: r.apply(t, spans_of[t]))
-                hit = {k: found[k] for k in sorted(found) if k in self.drop_types}
+                shown = map_texts(record, lambda t, r=preview: r.apply(t, spans_of.get(t, ())))
+                hit = {k: found_types[k] for k in sorted(found_types) if k in self.drop_types}
                 self.dropped_types.update(hit)
+                stats["dropped"] += 1
                 dropped.append(ledger.dropped_row(
                     record, stage=STAGE, rule=self.rule, preview_text=ledger.record_text(shown),
                     reason=f"{record[col.SOURCE_FILE]} {record[col.LOCATOR]}: holds {', '.join(hit)} (pii.drop_types)",
                     details={"types": hit}))
                 continue
-            scope = str(record.get(col.GROUP_ID)) if cfg.consistency == "group" else "*"
+            scope = group if cfg.consistency == "group" else "*"
             replacer = Replacer(engine, cfg.mode, self._surrogates, scope)
-            new = map_texts(record, lambda t, r=replacer: r.apply(t, spans_of[t])) if found else dict(record)
+            new = map_texts(record, lambda t, r=replacer: r.apply(t, spans_of.get(t, ()))) if found_types else dict(record)
             edits = {k: replacer.edits[k] for k in sorted(replacer.edits)}
             new[PII_EDITS] = hashing.canonical_json(edits)
             if edits:
@@ -321,10 +469,13 @@ class ScrubRun:
                 self.with_pii += 1
                 self.by_type.update(edits)
                 self.by_source[str(record.get(col.SOURCE))].update(edits)
-                if cfg.mode == "surrogate":
-                    self._vault.extend(("surrogate", "exact", type_, 1, self.keyed.hash(made))
-                                       for type_, _, made in replacer.made
-                                       if type_ in T.STRUCTURED_TYPES or type_ in T.SECRET_TYPES)
+                stats["examples_edited"] += 1
+                stats["values_by_type"].update(edits)
+                stats["examples_by_type"].update(edits.keys())
+                for type_, original, made in replacer.made:
+                    self._vault.extend(vault_rows(self.keyed, type_, original, group))
+                    if cfg.mode == "surrogate" and (type_ in T.STRUCTURED_TYPES or type_ in T.SECRET_TYPES):
+                        self._vault.append(("surrogate", "exact", type_, 1, self.keyed.hash(made), ""))
             kept.append(new)
         columns = [c for c in df.columns if c != PII_EDITS] + [PII_EDITS]
         dropped_df = ledger.dropped_frame(dropped)
@@ -338,9 +489,35 @@ class ScrubRun:
     def vault(self) -> pd.DataFrame:
         return vault_frame(self._vault)
 
+    def source_report(self) -> tuple[dict[str, Any], list[str]]:
+        """Per source: its origin and profile, how many examples scrub edited (and the share), values and
+        examples by type, names kept as public knowledge by reason; and a warning per source whose edit
+        rate passes ``pii.edit_rate_warning``."""
+        out: dict[str, Any] = {}
+        warnings: list[str] = []
+        for source in sorted(self.source_stats):
+            st = self.source_stats[source]
+            n = st["examples"]
+            rate = round(st["examples_edited"] / n, 4) if n else 0.0
+            by_type = {k: st["examples_by_type"][k] for k in sorted(st["examples_by_type"])}
+            warning = None
+            if rate > self.cfg.edit_rate_warning:
+                shares = ", ".join(f"{k} {by_type[k] / n:.0%}" for k in sorted(by_type, key=lambda k: -by_type[k])[:3])
+                warning = (f"source {source}: scrub edited {rate:.0%} of its examples ({shares}); check that this is "
+                           f"personal data, or give the source a PII profile (sources.{source}.pii, pii.profiles)")
+                warnings.append(warning)
+            out[source] = {"origin": st["origin"], "profile": st["profile"], "examples": n,
+                           "examples_edited": st["examples_edited"], "edit_rate": rate, "dropped": st["dropped"],
+                           "values_by_type": {k: st["values_by_type"][k] for k in sorted(st["values_by_type"])},
+                           "examples_by_type": by_type,
+                           "kept_public": {k: st["kept_public"][k] for k in sorted(st["kept_public"])},
+                           "warning": warning}
+        return out, warnings
+
     def report(self, vault: pd.DataFrame | None = None) -> dict[str, Any]:
         vault_df = self.vault() if vault is None else vault
         by_type, by_source, dropped_types, salt = self.by_type, self.by_source, self.dropped_types, self.salt
+        sources, warnings = self.source_report()
         return {
             "rows_in": int(self.rows_in),
             "rows_out": int(self.rows_out),
@@ -349,9 +526,15 @@ class ScrubRun:
             "consistency": self.cfg.consistency,
             "pii_by_type": {k: by_type[k] for k in sorted(by_type)},
             "pii_by_source": {s: {k: c[k] for k in sorted(c)} for s, c in sorted(by_source.items())},
+            "by_source": sources,
+            "warnings": warnings,
             "examples_with_pii": self.with_pii,
             "dropped_pii_by_type": {k: dropped_types[k] for k in sorted(dropped_types)},
             "distinct_texts": self.distinct,
+            "private_context": {k: self.cues[k] for k in sorted(self.cues)},
+            "kept_public": {k: self.public[k] for k in sorted(self.public)},
+            "profiles": {name: {"entities": sorted(p.entities), "ner": p.settings.ner,
+                                "public_knowledge": p.settings.public_knowledge} for name, p in self.profiles.items()},
             "detection": self.detector.describe(),
             "salt": {"fingerprint": fingerprint(salt), "demo": is_demo(salt),
                      "note": ("DEMO KEY: the public demo salt of `make demo` was used; surrogates protect nothing"
@@ -362,12 +545,14 @@ class ScrubRun:
         }
 
 
-def scrub(df: pd.DataFrame, cfg: PiiConfig, salt: str, *, detector: Detector | None = None,
-          progress: Callable[[int], None] | None = None, workers: int = 1) -> ScrubResult:
+def scrub(df: pd.DataFrame, cfg: PiiConfig, salt: str, *, sources: Mapping[str, SourceConfig] | None = None,
+          detector: Detector | None = None, progress: Callable[[int], None] | None = None,
+          workers: int = 1) -> ScrubResult:
     """Detect and replace PII in ``df``; drop examples holding ``cfg.drop_types``. See the module
     docstring; :class:`ScrubRun` with one batch (the stage gives it many)."""
-    run = ScrubRun(cfg, salt, detector=detector, workers=workers)
+    run = ScrubRun(cfg, salt, sources=sources, detector=detector, workers=workers)
     run.detect([df], progress)
+    run.plan([df])
     out, dropped = run.replace(df)
     vault = run.vault()
     return ScrubResult(out, dropped, vault, run.report(vault))

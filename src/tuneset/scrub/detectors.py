@@ -45,6 +45,7 @@ from stdnum import iban as std_iban
 from stdnum.us import ssn as std_ssn
 
 from tuneset.config import PiiConfig
+from tuneset.scrub import numbers
 from tuneset.scrub import types as T
 from tuneset.scrub.names import (NAME_TOKEN, ContextName, GazetteerName, common_words, english_words, list_mates,
                                   name_gazetteer)
@@ -97,9 +98,24 @@ class Email(EmailRecognizer):
 
 
 class CreditCard(PatternRecognizer):
-    """12-19 digits, optionally grouped by one kind of separator (space or dash), passing Luhn."""
+    """12-19 digits, optionally grouped by one kind of separator (space or dash), passing Luhn, with
+    evidence that it is a card: Luhn alone is none (one random number in ten passes it).
+
+    Evidence is a card cue near the number (:data:`CUES`, in the detector's context window: "card",
+    "visa", "cc", "ending in", "payment"...), or a card's grouping (4-4-4-4, 4-6-5, 4-6-4, 4-4-4-4-3)
+    with a known issuer prefix and length (:func:`card_issuer`). A number in a numeric context
+    (:func:`tuneset.scrub.numbers.numeric_context`: arithmetic, a range, money, code...) needs a cue
+    right before it ("card: ...") whatever its grouping.
+    """
 
     CONTEXT = ["card", "credit", "debit", "visa", "mastercard", "amex", "cc", "charge", "paid", "payment"]
+    CUES = ["card", "cards", "credit", "debit", "visa", "mastercard", "master card", "amex", "american express",
+            "discover", "diners", "jcb", "maestro", "unionpay", "cc", "ending in", "payment", "cvv", "cvc", "expiry",
+            "expires", "exp", "paid with", "pay with", "paying with", "charge", "charged", "billed"]
+    _CUE = re.compile(r"(?i)(?<![\w])(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in
+                                                  sorted(CUES, key=len, reverse=True)) + r")(?![\w])")
+    _CUE_BEFORE = numbers.cue_pattern(CUES)
+    _GROUPINGS = {(4, 4, 4, 4), (4, 6, 5), (4, 6, 4), (4, 4, 4, 4, 3)}
     GATE = re.compile(r"\d(?:[ \-]?\d){11}", _PRESIDIO_FLAGS)
     NEEDS_DIGIT = True
 
@@ -112,6 +128,54 @@ class CreditCard(PatternRecognizer):
         seps = {c for c in pattern_text if not c.isdigit()}
         digits = "".join(c for c in pattern_text if c.isdigit())
         return len(seps) <= 1 and 12 <= len(digits) <= 19 and len(set(digits)) > 1 and luhn_ok(digits)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        """Presidio's matches (Luhn-valid ones score 1.0), kept only with evidence (:meth:`has_evidence`)."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in results if self.has_evidence(text, r.start, r.end)]
+
+    def has_evidence(self, text: str, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` is a card: a cue right before it; otherwise no numeric context and
+        either a cue near it or a card's grouping with a known issuer."""
+        if numbers.cue_before(text, start, self._CUE_BEFORE):
+            return True
+        if numbers.numeric_context(text, start, end):
+            return False
+        window = text[max(0, start - CONTEXT_BEFORE):start] + " " + text[end:end + CONTEXT_AFTER]
+        return self._CUE.search(window) is not None or self.card_formatted(text[start:end])
+
+    @classmethod
+    def card_formatted(cls, value: str) -> bool:
+        """Grouped as cards are printed (4-4-4-4, Amex 4-6-5, Diners 4-6-4, 4-4-4-4-3; one separator
+        kind) and starting with a known issuer prefix for its length."""
+        groups = value.replace("-", " ").split(" ")
+        if tuple(len(g) for g in groups) not in cls._GROUPINGS:
+            return False
+        return card_issuer("".join(groups)) is not None
+
+
+# (issuer, prefix ranges as (low, high) over the first len(low) digits, allowed lengths)
+_ISSUERS: tuple[tuple[str, tuple[tuple[str, str], ...], frozenset[int]], ...] = (
+    ("visa", (("4", "4"),), frozenset({13, 16, 19})),
+    ("mastercard", (("51", "55"), ("2221", "2720")), frozenset({16})),
+    ("amex", (("34", "34"), ("37", "37")), frozenset({15})),
+    ("discover", (("6011", "6011"), ("644", "649"), ("65", "65"), ("622126", "622925")), frozenset(range(16, 20))),
+    ("diners", (("300", "305"), ("36", "36"), ("38", "39")), frozenset(range(14, 20))),
+    ("jcb", (("3528", "3589"),), frozenset(range(16, 20))),
+    ("unionpay", (("62", "62"),), frozenset(range(16, 20))),
+    ("maestro", (("5018", "5018"), ("5020", "5020"), ("5038", "5038"), ("5893", "5893"), ("6304", "6304"),
+                 ("6759", "6759"), ("6761", "6763")), frozenset(range(12, 20))),
+    ("mir", (("2200", "2204"),), frozenset({16})),
+)
+
+
+def card_issuer(digits: str) -> str | None:
+    """The card network whose issuer prefix (IIN range) and length ``digits`` has, or None."""
+    for issuer, ranges, lengths in _ISSUERS:
+        if len(digits) in lengths and any(low <= digits[:len(low)] <= high for low, high in ranges):
+            return issuer
+    return None
 
 
 def luhn_ok(digits: str) -> bool:
@@ -140,23 +204,39 @@ class Iban(PatternRecognizer):
 
 
 class UsSsn(PatternRecognizer):
-    """US social security numbers: ``ddd-dd-dddd`` (also space/dot), or 9 bare digits near context words;
-    ``stdnum.us.ssn`` rejects numbers never issued (000, 666, 9xx areas, zero groups, known samples)."""
+    """US social security numbers: ``ddd-dd-dddd`` (also space/dot), or 9 bare digits after an SSN cue;
+    ``stdnum.us.ssn`` rejects numbers never issued (000, 666, 9xx areas, zero groups, known samples).
+
+    A grouped number passes on its own (0.5) unless it is in a numeric context
+    (:func:`tuneset.scrub.numbers.numeric_context`: "123-45-6789 = ...", a range, code); a bare one
+    scores 0.2, which only the detector's context boost for an SSN word nearby lifts over the default
+    threshold (to 0.55), and it is dropped in a numeric context. An SSN cue right before the number ("SSN: ",
+    "social security number is") overrides the numeric context.
+    """
 
     CONTEXT = ["social", "security", "ssn", "ssns", "ss#", "taxpayer"]
+    _CUE_BEFORE = numbers.cue_pattern(["ssn", "ss#", "social security", "social security number", "soc sec", "taxpayer id"])
     _SAMPLES = {"123456789", "987654320", "078051120", "219099999"}
     GATE = re.compile(r"\d{3}[- .]\d{2}[- .]\d{4}|\d{9}", _PRESIDIO_FLAGS)
     NEEDS_DIGIT = True
 
     def __init__(self) -> None:
+        # bare: 0.2 + CONTEXT_BOOST passes 0.5; at 0.1 (before) even "SSN: 460899847" stayed under it
         super().__init__(supported_entity=T.US_SSN, name="UsSsn", context=self.CONTEXT, patterns=[
             Pattern("ssn_grouped", r"(?<![\w\-.])\d{3}([- .])\d{2}\1\d{4}(?![\w\-]|\.\d)", 0.5),
-            Pattern("ssn_bare", r"(?<![\w\-.])\d{9}(?![\w\-]|\.\d)", 0.1),
+            Pattern("ssn_bare", r"(?<![\w\-.])\d{9}(?![\w\-]|\.\d)", 0.2),
         ])
 
     def invalidate_result(self, pattern_text: str) -> bool:
         digits = "".join(c for c in pattern_text if c.isdigit())
         return digits in self._SAMPLES or not std_ssn.is_valid(digits)
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        """Presidio's matches, minus those in a numeric context without an SSN cue right before them."""
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in results if numbers.cue_before(text, r.start, self._CUE_BEFORE)
+                or not numbers.numeric_context(text, r.start, r.end)]
 
 
 class Ip(IpRecognizer):
@@ -181,13 +261,24 @@ class Phone(LocalRecognizer):
     """Phone numbers in international and national formats, validated with ``phonenumbers``.
 
     A lenient shape (7-15 digits in groups, optional ``+country`` and ``(area)``) finds candidates;
-    ``phonenumbers`` scores them: valid in one of ``regions`` 0.6, possible 0.45, otherwise 0.3, so a
-    number that is not valid (many synthetic ones are not) needs a context word to pass 0.5.
+    ``phonenumbers`` scores them (:meth:`score`): valid in one of ``regions`` *and written in a phone's
+    format* 0.6, otherwise possible or valid 0.45, otherwise 0.3, so a number that is not valid (many
+    synthetic ones are not) or not formatted as a phone needs a context word (:data:`CONTEXT`, which
+    the detector's boost adds 0.35 for) to pass 0.5. A candidate in a numeric context
+    (:func:`tuneset.scrub.numbers.numeric_context`: arithmetic, a range, money or units, a number's
+    shape, a sequence, code, a math problem) is dropped unless a phone cue (:data:`CUES`: "call",
+    "phone:", "fax", "mobile"...) comes right before it: a context word elsewhere in the window
+    ("the number 100100110") is not evidence enough there.
     """
 
     CONTEXT = ["phone", "telephone", "tel", "mobile", "cell", "cellphone", "call", "calling", "text", "sms",
                "whatsapp", "fax", "number", "reach", "contact", "dial", "ring", "messages", "landline", "ph", "desk",
                "office", "voicemail", "answering", "hotline", "extension"]
+    # the phone-only words of CONTEXT ("number", "contact", "office" also name other things)
+    CUES = ["phone", "telephone", "tel", "tel.", "mobile", "mob", "cell", "cellphone", "call", "calling", "text",
+            "sms", "whatsapp", "fax", "dial", "landline", "ph", "desk", "voicemail", "hotline", "phone number",
+            "contact number", "reach me", "messages"]
+    _CUE_BEFORE = numbers.cue_pattern(CUES)
     _EXT = r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?"
     _SHAPES = (
         re.compile(r"(?<![\w+.\-/])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,8}(?:[ .\-]\d{1,8}){1,5}" + _EXT + r"(?![\w]|[.\-/:]\d)"),
@@ -208,6 +299,8 @@ class Phone(LocalRecognizer):
         pass
 
     def score(self, candidate: str) -> float:
+        """0.6 when ``candidate`` is a valid number of a region it is written in a phone format of
+        (:meth:`phone_formatted`), 0.45 when valid or possible in one, otherwise 0.3."""
         best = 0.3
         regions = (None,) if candidate.startswith("+") else self.regions
         for region in regions:
@@ -216,10 +309,30 @@ class Phone(LocalRecognizer):
             except phonenumbers.NumberParseException:
                 continue
             if phonenumbers.is_valid_number(number):
-                return 0.6
-            if phonenumbers.is_possible_number(number):
+                if self.phone_formatted(candidate, number):
+                    return 0.6
+                best = 0.45
+            elif phonenumbers.is_possible_number(number):
                 best = 0.45
         return best
+
+    _FORMATS = (phonenumbers.PhoneNumberFormat.NATIONAL, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    _TRUNK = re.compile(r"0[1-9]")
+
+    @classmethod
+    def phone_formatted(cls, candidate: str, number: Any) -> bool:
+        """Whether ``candidate`` is written as phones are: with a ``+country`` prefix or an ``(area)``
+        code, in groups after a trunk prefix ("024 971 50 30": quantities do not start with 0), or in
+        the digit groups of ``phonenumbers``' national or international format of ``number``
+        ("415-555-0173" and "415.555.0173" as "(415) 555-0173", "1-800-362-0101" as "+1 800-362-0101",
+        "020 7946 0958"). "960-480-120", valid in Germany as "09604 80120", is not."""
+        if candidate.startswith(("+", "(")):
+            return True
+        groups = [len(g) for g in cls._DIGIT_GROUPS.findall(candidate)]
+        if len(groups) > 1 and cls._TRUNK.match(candidate):
+            return True
+        return any(groups == [len(g) for g in cls._DIGIT_GROUPS.findall(phonenumbers.format_number(number, f))]
+                   for f in cls._FORMATS)
 
     _EXT_TAIL = re.compile(r"[ \t]*(?:x|ext\.?|extension)[ \t]*\d+$")
     _DIGIT_GROUPS = re.compile(r"\d+")
@@ -232,6 +345,8 @@ class Phone(LocalRecognizer):
                 number = self._EXT_TAIL.sub("", m.group())
                 n = sum(c.isdigit() for c in number)
                 if 7 <= n <= 15 and m.span() not in found and not self._NOT_PHONE.match(number):
+                    if self.numeric(text, m.start(), m.start() + len(number)):
+                        continue
                     score = self.score(number)
                     if number.isdigit():  # an unformatted digit run is an id as often as a phone: needs context
                         score = min(score, 0.3)
@@ -239,6 +354,12 @@ class Phone(LocalRecognizer):
                         score = min(score, 0.45)  # "5533 119": a house number and a street as often: needs context
                     found[m.span()] = RecognizerResult(T.PHONE, m.start(), m.end(), score)
         return list(found.values())
+
+    def numeric(self, text: str, start: int, end: int) -> bool:
+        """Whether the candidate ``text[start:end]`` (without its extension) is a number, not a phone:
+        a numeric context and no phone cue right before it."""
+        return (numbers.numeric_context(text, start, end) is not None
+                and not numbers.cue_before(text, start, self._CUE_BEFORE))
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,12 +19,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from tuneset import schema as col
+from tuneset.config import PiiConfig
 from tuneset.scrub import types as T
-from tuneset.scrub.core import every_mention
-from tuneset.scrub.detectors import Detector, Span
+from tuneset.scrub.core import scrub
+from tuneset.scrub.detectors import Detector
 from tuneset.scrub.redact import Replacer, new_engine
-from tuneset.scrub.salt import Keyed
-from tuneset.scrub.surrogates import Surrogates
 
 GOLD_TYPES = {
     "PERSON": T.PERSON, "EMAIL_ADDRESS": T.EMAIL, "CREDIT_CARD": T.CREDIT_CARD, "IBAN_CODE": T.IBAN,
@@ -36,24 +36,30 @@ TARGETS = {T.EMAIL: 0.99, T.CREDIT_CARD: 0.99, T.IBAN: 0.99, T.US_SSN: 0.99, T.I
            T.PERSON: 0.85}
 
 
-def evaluate(rows: Iterable[Mapping[str, Any]], detector: Detector, salt: str = "evaluation") -> dict[str, dict[str, Any]]:
-    """Per type: gold, recalled, recall, detected, correct, precision (types with gold or detections)."""
+def evaluate(rows: Iterable[Mapping[str, Any]], detector: Detector, salt: str = "evaluation",
+             cfg: PiiConfig | None = None) -> dict[str, dict[str, Any]]:
+    """Per type: gold, recalled, recall, detected, correct, precision (types with gold or detections).
+
+    Each row is scrubbed as the stage scrubs it (:func:`tuneset.scrub.core.scrub`): one example per row
+    (its text the user turn), each its own group, of an undeclared source (origin ``unknown``: the full
+    profile), so the public-knowledge evidence and every-mention replacement are measured too.
+    ``detected`` counts the detected spans scrub replaced."""
     rows = list(rows)
     texts = [r["full_text"] for r in rows]
-    surrogates = Surrogates(Keyed(salt))
-    engine = new_engine()
+    outputs = scrubbed_texts(texts, detector, salt, cfg)
     gold: Counter[str] = Counter()
     recalled: Counter[str] = Counter()
     detected: Counter[str] = Counter()
     correct: Counter[str] = Counter()
-    for row, text, spans in zip(rows, texts, detect_rows(rows, detector)):
-        output = Replacer(engine, "surrogate", surrogates, "*").apply(text, spans)
+    for row, text, output, spans in zip(rows, texts, outputs, detector.detect(texts)):
         golds = [(GOLD_TYPES[g["entity_type"]], g["start_position"], g["end_position"], g["entity_value"])
                  for g in row["spans"] if g["entity_type"] in GOLD_TYPES]
         for type_, _, _, value in golds:
             gold[type_] += 1
             recalled[type_] += value not in output
         for s in spans:
+            if text[s.start:s.end] in output:
+                continue  # detected, but kept (public knowledge): not a replacement
             detected[s.type] += 1
             correct[s.type] += any(t == s.type and s.start < b and a < s.end for t, a, b, _ in golds)
     table = {}
@@ -68,11 +74,21 @@ def evaluate(rows: Iterable[Mapping[str, Any]], detector: Detector, salt: str = 
     return table
 
 
-def detect_rows(rows: Sequence[Mapping[str, Any]], detector: Detector) -> list[list[Span]]:
-    """The spans scrub replaces in each row's text, each row an example of one text: detection, then
-    every mention of a found value (:func:`tuneset.scrub.core.every_mention`), as the stage does."""
-    texts = [r["full_text"] for r in rows]
-    return [every_mention([t], {t: spans}, detector.is_allowed)[t] for t, spans in zip(texts, detector.detect(texts))]
+def scrubbed_texts(texts: Sequence[str], detector: Detector, salt: str = "evaluation",
+                   cfg: PiiConfig | None = None) -> list[str]:
+    """Each text scrubbed by the stage function as the user turn of its own example."""
+    from tuneset.frames import records_frame
+    from tuneset.records import Parsed, SourceInfo, Unit, build_record, message
+
+    records = []
+    for i, text in enumerate(texts):
+        parsed = Parsed(kind="sft", messages=[message("user", text), message("assistant", "Noted.")])
+        unit = Unit(locator=str(i + 1), raw=f"{i}|{text}".encode("utf-8", "surrogatepass"), parsed=parsed)
+        records.append(build_record(unit, SourceInfo(source="evaluation", source_file="evaluation.jsonl")))
+    result = scrub(records_frame(records), cfg or detector.cfg, salt, detector=detector)
+    if len(result.examples) != len(texts):
+        raise ValueError(f"{len(texts) - len(result.examples)} evaluation texts were dropped (they hold a drop type)")
+    return [m[0]["content"] for m in result.examples[col.MESSAGES]]
 
 
 def format_table(table: Mapping[str, Mapping[str, Any]]) -> str:

@@ -339,7 +339,9 @@ class GazetteerName(LocalRecognizer):
                 if tokens[0] in common or tokens[0] in NOT_NAMES:
                     continue
                 if k or (any(known) and len({" ".join(t) for _, _, t in labels}) > 1):
-                    out.append(RecognizerResult(T.PERSON, start, end, 0.6 if k else 0.55))
+                    # a speaker label is a context cue of its own (scrub.policy.CUE_RULES)
+                    out.append(RecognizerResult(T.PERSON, start, end, 0.6 if k else 0.55,
+                                                recognition_metadata={"rule": "speaker_label"}))
         return out
 
 

@@ -5,8 +5,10 @@ value, attempt): the scope is the example's ``group_id`` (or ``*`` for dataset-w
 the canonical value ignores case and spacing (digits only for numbers), so ``4111-1111-...`` and
 ``4111 1111 ...`` of one customer map to one card. It has the kind and shape of the original:
 
-- PERSON: Faker names, one token per token of the original (first / first last / first M. last),
-  in the original's case; LOCATION: a Faker city; ADDRESS: a Faker street address, with a city,
+- PERSON: word by word, so a full name and its parts stay consistent ("Chloe Smith" -> "Ava Brooks",
+  then "Chloe" -> "Ava" and "Smith" -> "Brooks" everywhere in the scope): a word from Faker's first
+  names becomes a first name of the same gender where the lists say it, any other word a last name,
+  an initial another initial, particles (de, van, von...) stay; the original's case per word. LOCATION: a Faker city; ADDRESS: a Faker street address, with a city,
   state and ZIP (or a UK-style postcode) when the original has them;
 - EMAIL: a Faker user name at a reserved example domain (RFC 2606), never a real mailbox;
 - PHONE: the same format with the same country code and new digits;
@@ -23,6 +25,7 @@ A surrogate never equals, and never contains as a token sequence, an original va
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import string
@@ -44,6 +47,71 @@ _UK_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")
 _US_STATE_ZIP = re.compile(r"[A-Z]{2}\s+\d{5}(?:-\d{4})?$")
 EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 MAX_ATTEMPTS = 50
+_PARTICLES = frozenset({"de", "da", "di", "du", "del", "della", "van", "von", "der", "den", "la", "le", "bin", "al", "y"})
+
+
+@functools.lru_cache(maxsize=1)
+def _first_name_genders() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(female, male, any) first names of Faker's English-speaking locales, casefolded."""
+    import importlib
+
+    female: set[str] = set()
+    male: set[str] = set()
+    first: set[str] = set()
+    for loc in ("en_US", "en_GB", "en_IE", "en_NZ", "en_AU", "en_CA", "en_IN"):
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        except ImportError:
+            continue
+        for attr, bucket in (("first_names_female", female), ("first_names_male", male), ("first_names", first)):
+            values = vars(provider).get(attr, getattr(provider, attr, ()))
+            if not isinstance(values, property) and values:
+                bucket.update(n.casefold() for n in values if isinstance(n, str))
+    return frozenset(female), frozenset(male), frozenset(first | female | male)
+
+
+MAX_NAME_ATTEMPTS = 200
+_LATIN_NAME = re.compile(r"^[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?$")
+
+
+@functools.lru_cache(maxsize=1)
+def _name_pools() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Surrogate name words by pool (female, male, first, last): (those of Faker's English locales, those of
+    every locale), in plain Latin letters (tens of thousands, so surrogates need not repeat)."""
+    import importlib
+    import pkgutil
+
+    import faker.providers.person as people
+
+    pools: dict[str, dict[str, None]] = {k: {} for k in ("female", "male", "first", "last")}
+    english: dict[str, set[str]] = {k: set() for k in pools}
+    locales = sorted((m.name for m in pkgutil.iter_modules(people.__path__) if m.ispkg),
+                     key=lambda n: (not n.startswith("en"), n))
+    for loc in locales:
+        provider = importlib.import_module(f"{people.__name__}.{loc}").Provider
+        for attr, pool in (("first_names_female", "female"), ("first_names_male", "male"), ("first_names", "first"),
+                           ("last_names", "last")):
+            values = vars(provider).get(attr, getattr(provider, attr, ()))
+            if isinstance(values, property) or not values:
+                continue
+            for name in values:
+                if isinstance(name, str) and _LATIN_NAME.match(name):
+                    for k in (pool, "first") if pool in ("female", "male") else (pool,):
+                        pools[k][name] = None
+                        if loc.startswith("en"):
+                            english[k].add(name)
+    return {k: (tuple(n for n in v if n in english[k]), tuple(v)) for k, v in pools.items()}
+
+
+def _name_pool(word: str) -> str:
+    """Which Faker list a name word's surrogate comes from: female, male, first (either) or last."""
+    female, male, first = _first_name_genders()
+    w = word.casefold()
+    if w in female and w not in male:
+        return "female"
+    if w in male and w not in female:
+        return "male"
+    return "first" if w in first else "last"
 
 
 def canonical(type_: str, value: str) -> str:
@@ -58,8 +126,14 @@ def canonical(type_: str, value: str) -> str:
 
 
 def token_form(value: str) -> str:
-    """Lower-cased word tokens joined by one space: how the leak scan compares text."""
+    """Lower-cased word tokens joined by one space (what the collision guard compares)."""
     return " ".join(_TOKENS.findall(value.casefold()))
+
+
+def mention_form(value: str) -> str:
+    """Word tokens joined by one space, case kept: how scrub matches a mention and how the leak scan
+    looks for it ("Max" is the name, "max speed" is not)."""
+    return " ".join(_TOKENS.findall(value))
 
 
 def _match_case(original: str, new: str) -> str:
@@ -103,9 +177,12 @@ class Surrogates:
         self.fake = Faker(locale)
         self.avoid = avoid or (lambda type_, candidate: False)
         self._cache: dict[tuple[str, str, str], str] = {}
+        self._taken: dict[str, set[str]] = {}  # scope -> name words already given as surrogates
 
     def get(self, type_: str, value: str, scope: str) -> str:
         """The surrogate of ``value`` (of ``type_``) within ``scope``: the same every time it is asked."""
+        if type_ == T.PERSON:  # word by word (each word cached), punctuation and case as in this mention
+            return self._person(value, scope)
         canon = canonical(type_, value)
         key = (scope, type_, canon)
         made = self._cache.get(key)
@@ -115,6 +192,8 @@ class Surrogates:
         return self._shape_like(type_, value, made)
 
     def _draw(self, type_: str, value: str, scope: str, canon: str) -> str:
+        if type_ == T.PERSON:
+            return self._person(value, scope)
         candidate = value
         for attempt in range(MAX_ATTEMPTS):
             rng = random.Random(self.keyed.seed(scope, type_, canon, str(attempt)))
@@ -136,16 +215,47 @@ class Surrogates:
             return _match_case(value, made)
         return made
 
+    # -- names, word by word ----------------------------------------------------------------------
+
+    def _person(self, value: str, scope: str) -> str:
+        return "".join(piece if not piece.strip() else self._name_word(piece, scope)
+                       for piece in re.split(r"(\s+)", value))
+
+    def _name_word(self, word: str, scope: str) -> str:
+        lead = word[:len(word) - len(word.lstrip("\"“'‘(["))]
+        core = word[len(lead):].rstrip(".,;:!?\"”’')]")
+        if core.casefold().endswith(("'s", "’s")):  # "Max's" -> "Ava's"
+            core = core[:-2]
+        tail = word[len(lead) + len(core):]
+        if core.casefold() in _PARTICLES or not any(c.isalpha() for c in core):
+            return word
+        key = (scope, "PERSON-word", core.casefold())
+        made = self._cache.get(key)
+        if made is None:
+            made = self._draw_word(core, scope)
+            self._cache[key] = made
+        return lead + _match_case(core, made) + tail
+
+    def _draw_word(self, core: str, scope: str) -> str:
+        """A name word's surrogate: never an original, and never the surrogate of another word in the
+        scope ("Millie and Monica" must not become "Judith and Judith")."""
+        canon = core.casefold()
+        candidate = core
+        taken = self._taken.setdefault(scope, set())
+        english, everyone = _name_pools()[_name_pool(core)] if len(core) > 1 else (tuple(string.ascii_uppercase),) * 2
+        for attempt in range(MAX_NAME_ATTEMPTS):
+            rng = random.Random(self.keyed.seed(scope, "PERSON-word", canon, str(attempt)))
+            candidate = rng.choice(english if attempt < MAX_ATTEMPTS else everyone)  # English names first
+            folded = candidate.casefold()
+            if folded != canon and folded not in taken and (len(core) == 1 or not self.avoid(T.PERSON, candidate)):
+                taken.add(folded)
+                return candidate
+        return candidate  # pragma: no cover - every attempt collided
+
     # -- generators -----------------------------------------------------------------------------
 
     def _make(self, type_: str, value: str, rng: random.Random) -> str:
         f = self.fake
-        if type_ == T.PERSON:
-            n = max(1, len(value.split()))
-            if n == 1:
-                return f.first_name()
-            middle = [f"{rng.choice(string.ascii_uppercase)}." for _ in range(n - 2)]
-            return " ".join([f.first_name(), *middle, f.last_name()])
         if type_ == T.LOCATION:
             return f.city()
         if type_ == T.ADDRESS:
