@@ -403,10 +403,17 @@ class ScrubRun:
         """The values replaced throughout ``group`` (value -> a span of its type), decided once per group."""
         values = self._group_values.get(group)
         if values is None:
+            candidates = list(dict.fromkeys(self._group_candidates.get(group, ())))
+            # one type per value, so one surrogate: "Olivia" guessed a PERSON in the question and a place in
+            # the answer is one name (the type earlier in types.PRIORITY wins)
+            types: dict[str, str] = {}
+            for c in candidates:
+                if c.value not in types or T.PRIORITY[c.type] < T.PRIORITY[types[c.value]]:
+                    types[c.value] = c.type
             values = {}
-            for c in dict.fromkeys(self._group_candidates.get(group, ())):
+            for c in candidates:
                 if not self.decider.public_reason(c.type, c.value, c.rule, c.cue, self.profiles[c.profile]):
-                    values.setdefault(c.value, Span(0, 0, c.type, 1.0, c.rule))
+                    values.setdefault(c.value, Span(0, 0, types[c.value], 1.0, c.rule))
             self._group_values[group] = values
         return values
 
@@ -445,7 +452,8 @@ class ScrubRun:
                         if reason:
                             stats["kept_public"][reason] += 1
                             self.public[reason] += 1
-                found = {t: [s for s in spans if t[s.start:s.end] in values] for t, spans in found.items()}
+                found = {t: [Span(s.start, s.end, values[t[s.start:s.end]].type, s.score, s.rule) for s in spans
+                             if t[s.start:s.end] in values] for t, spans in found.items()}
             spans_of = every_mention(texts, found, values, self.detector.is_allowed) if values else {}
             found_types = Counter(s.type for spans in spans_of.values() for s in spans)
             if found_types and self.drop_types & set(found_types):

@@ -186,7 +186,7 @@ def notable(type_: str, value: str) -> bool:
         return False
     last = words[-1].removesuffix("'s").removesuffix("’s").casefold()
     if type_ == T.LOCATION:
-        return value.casefold().strip() in _places() or (last in _lemmas() and last not in _person_names())
+        return value.casefold().strip() in _places() or last in _lemmas()  # "River Nile", "Rocky Mountains"
     return len(last) > 2 and last in _lemmas() and last not in _person_names()
 
 
