@@ -137,3 +137,9 @@ def test_union_find_labels_by_smallest_member():
     assert components(6, np.array([[4, 5], [1, 4], [2, 3]])).tolist() == [0, 1, 2, 2, 1, 1]
     uf = UnionFind(3)
     assert uf.union(2, 1) == 1 and uf.find(2) == 1
+
+
+def test_a_letter_that_lowercases_to_two_characters_does_not_break_the_batch():
+    # "İ".lower() is "i̇" (two code points): kto_en_demo.json row [128] of the LLaMA-Factory demos crashed dedup
+    upper, lower = word_shingles(["İstanbul is big and old today"], 5), word_shingles(["i̇stanbul is big and old today"], 5)
+    assert len(upper) == 1 and upper.set_of(0) == lower.set_of(0) and upper.set_of(0)

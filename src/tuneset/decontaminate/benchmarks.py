@@ -175,7 +175,9 @@ def _chat_shaped(path: Path, spec: SourceConfig) -> bool:
     seen = 0
     for ru in opened.units:
         if ru.rule is None and isinstance(ru.value, Mapping):
-            if shapes.detect(ru.value):
+            # a question/answer item (GSM8K, TruthfulQA) keeps its own fields and id: only true chat shapes
+            # are read as conversations
+            if shapes.detect(ru.value) and not shapes.is_question_answer(ru.value):
                 return True
             seen += 1
             if seen >= DETECT_SAMPLE:

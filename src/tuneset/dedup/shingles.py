@@ -182,11 +182,12 @@ def word_shingles(texts: Sequence[str], n: int = 5) -> Shingles:
         raise ValueError(f"n-gram size must be at least 1, got {n}")
     table = _word_table()
     parts = []
+    texts = [t.lower() for t in texts]  # before measuring: "İ".lower() is two characters
     batches = char_batches(texts, _BATCH_CHARS)
     longest = max(sum(len(t) + 1 for t in texts[lo:hi]) for lo, hi in batches)
     powers = _powers(_P_CHAR, longest), _powers(_P_CHAR_INV, longest)
     for lo, hi in batches:
-        chunk = [t.lower() for t in texts[lo:hi]]
+        chunk = texts[lo:hi]
         cps, starts = _codepoints(chunk)
         words, word_starts = _run_hashes(cps, table[cps], powers)
         word_doc = (np.searchsorted(starts, word_starts, side="right") - 1) if len(words) else word_starts

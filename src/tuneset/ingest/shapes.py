@@ -45,9 +45,14 @@ def detect(rec: dict[str, Any]) -> str | None:
         return "alpaca"
     if "prompt" in rec and "completion" in rec:
         return "prompt_completion"
-    if isinstance(rec.get("question"), str) and isinstance(rec.get("answer"), str):
+    if is_question_answer(rec):
         return "prompt_completion"  # question/answer pairs (GSM8K and many QA exports)
     return None
+
+
+def is_question_answer(rec: dict[str, Any]) -> bool:
+    """A ``{question, answer}`` record (read as prompt/completion) rather than a chat shape."""
+    return "prompt" not in rec and isinstance(rec.get("question"), str) and isinstance(rec.get("answer"), str)
 
 
 def _str(rec: dict[str, Any], key: str, required: bool = True) -> str | None:

@@ -658,6 +658,91 @@ def _pii_setup(report: Mapping[str, Any]) -> Safe:
     return h("div", kv_table(pairs) if pairs else None, out)
 
 
+# --- PII by source --------------------------------------------------------------------------------
+
+def _rate(value: Any) -> float | None:
+    value = tally.clean(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _source_edits(entry: Any) -> dict[str, Any]:
+    """One ``scrub.by_source`` entry, normalized: counts as ints, the rate computed when absent."""
+    entry = entry if isinstance(entry, Mapping) else {}
+    examples = tally.int_or_none(entry.get("examples")) or 0
+    edited = tally.int_or_none(entry.get("examples_edited")) or 0
+    rate = _rate(entry.get("edit_rate"))
+    if rate is None and examples:
+        rate = edited / examples
+    warning = entry.get("warning")
+    return {"origin": tally.clean(entry.get("origin")), "profile": tally.clean(entry.get("profile")),
+            "examples": examples, "edited": edited, "rate": rate,
+            "values": _int_map(entry.get("values_by_type")), "by_type": _int_map(entry.get("examples_by_type")),
+            "warning": str(warning) if warning else ""}
+
+
+def _pct(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.1%}"
+
+
+def pii_sources_section(ctx: Ctx) -> Section:
+    """Per source: how many examples scrub edited, the values it replaced and the share of examples
+    edited by type, and scrub's warnings (a source edited far more than expected usually has the
+    wrong PII profile). Older scrub reports without ``by_source`` get a note, not an error."""
+    sid, title = "pii-sources", "PII by source"
+    lead = ("How much scrub changed each source: examples edited, values replaced and the share of examples "
+            "edited, by type (values are never shown).")
+    if "scrub" not in ctx.enabled:
+        return Section(sid, title, not_enabled("scrub"), lead)
+    report = ctx.stage_reports.get("scrub", {})
+    by_source = report.get("by_source")
+    warnings = [str(w) for w in report.get("warnings") or [] if w] if isinstance(report.get("warnings"), list) else []
+    if not isinstance(by_source, Mapping) or not by_source:
+        body: list[Any] = [note("This scrub report has no per-source edit rates (", code("by_source"),
+                                "); it was written by an older scrub stage. Re-run scrub for them"
+                                + ("; replacements by source are in the PII section." if report.get("pii_by_source")
+                                   else "."))]
+        body += [note("Warning: ", w, kind="warn") for w in warnings]
+        return Section(sid, title, h("div", body), lead)
+    sources = {str(k): _source_edits(v) for k, v in by_source.items()}
+    names = sorted(sources)
+    if not warnings:  # an older report with per-source warnings only
+        warnings = [w if w.startswith(f"source {n}") else f"source {n}: {w}"
+                    for n in names if (w := sources[n]["warning"])]
+    body = [note("Warning: ", w, kind="warn") for w in warnings]
+    total_ex = sum(s["examples"] for s in sources.values())
+    total_ed = sum(s["edited"] for s in sources.values())
+    body.append(table(
+        ["source", "origin", "PII profile", "examples", "edited", "edit rate", "warning"],
+        [[n, sources[n]["origin"] or "?", sources[n]["profile"] or "?", fmt_int(sources[n]["examples"]),
+          fmt_int(sources[n]["edited"]), _pct(sources[n]["rate"]), sources[n]["warning"] or ""] for n in names]
+        + [[h("strong", "total"), "", "", fmt_int(total_ex), fmt_int(total_ed),
+            _pct(total_ed / total_ex if total_ex else None), ""]],
+        numeric=(3, 4, 5), row_classes=["warn" if sources[n]["warning"] else None for n in names] + [None]))
+    type_totals: Counter[str] = Counter()
+    for s in sources.values():
+        type_totals.update(s["values"])
+        type_totals.update({t: 0 for t in s["by_type"]})
+    types = [t for t, _ in _by_count(dict(type_totals))]
+    if types:
+        body += [h("h3", "Values replaced, by type"),
+                 table(["source", *types, "total"],
+                       [[n, *[fmt_int(sources[n]["values"].get(t, 0)) for t in types],
+                         fmt_int(sum(sources[n]["values"].values()))] for n in names],
+                       numeric=range(1, len(types) + 2)),
+                 h("h3", "Share of examples edited, by type"),
+                 table(["source", *types, "any type"],
+                       [[n, *[fmt_share(sources[n]["by_type"].get(t, 0), sources[n]["examples"]) for t in types],
+                         _pct(sources[n]["rate"])] for n in names],
+                       numeric=range(1, len(types) + 2)),
+                 note("An example counts once per type it had replaced, so a row's shares can add up to more "
+                      "than its edit rate.")]
+    else:
+        body.append(note("No values were replaced in any source."))
+    return Section(sid, title, h("div", body), lead)
+
+
 # --- duplicates ----------------------------------------------------------------------------------
 
 def _rows_by_origin(df: pd.DataFrame, wanted: set[str]) -> dict[str, dict[str, Any]]:
@@ -935,7 +1020,8 @@ def drop_samples_section(ctx: Ctx) -> Section:
 
 SECTIONS = (
     version_section, funnel_section, split_balance_section, sources_section, token_section, turns_section,
-    labels_section, coverage_section, filter_section, pii_section, duplicates_section, contamination_section,
+    labels_section, coverage_section, filter_section, pii_section, pii_sources_section, duplicates_section,
+    contamination_section,
     stages_section,
     samples_section, drop_samples_section,
 )
