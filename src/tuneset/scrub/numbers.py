@@ -194,6 +194,11 @@ def in_math_problem(text: str, start: int, end: int) -> bool:
     return _MATH_WORDS.search(window) is not None
 
 
+#: The context checks of :func:`numeric_context` after the candidate's own shape, cheapest first.
+_CONTEXT_CHECKS = (("arithmetic", arithmetic_adjacent), ("range", in_range), ("money_or_unit", money_or_unit),
+                   ("sequence", in_number_sequence), ("code", in_code), ("math_problem", in_math_problem))
+
+
 def numeric_context(text: str, start: int, end: int) -> str | None:
     """Why ``text[start:end]`` reads as a number rather than an identifier, or None.
 
@@ -201,22 +206,9 @@ def numeric_context(text: str, start: int, end: int) -> str | None:
     "math_problem" (the first check that holds, cheapest first). A recognizer drops a candidate with a
     reason unless an explicit cue word comes right before it (:func:`cue_before`).
     """
-    candidate = text[start:end]
-    if shaped_like_a_number(candidate):
+    if shaped_like_a_number(text[start:end]):
         return "shape"
-    if arithmetic_adjacent(text, start, end):
-        return "arithmetic"
-    if in_range(text, start, end):
-        return "range"
-    if money_or_unit(text, start, end):
-        return "money_or_unit"
-    if in_number_sequence(text, start, end):
-        return "sequence"
-    if in_code(text, start, end):
-        return "code"
-    if in_math_problem(text, start, end):
-        return "math_problem"
-    return None
+    return next((reason for reason, check in _CONTEXT_CHECKS if check(text, start, end)), None)
 
 
 # filler between a cue word and its value: "call me at", "phone number is", "card no.", "SSN: "
